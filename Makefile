@@ -1,0 +1,51 @@
+# Two entry points for a fresh machine with nothing but Python 3.11+:
+#   make demo  — install Vigil and run it on its embedded defaults (SQLite, ./vigil-data)
+#   make test  — install Vigil with its test extras; run ruff, mypy (strict) and every test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The lock: every install resolves against these exact versions.
+CONSTRAINTS := requirements/constraints.txt
+PIP_INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c $(CONSTRAINTS)
+export VIGIL_HOME ?= $(CURDIR)/vigil-data
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test lint typecheck unit lock clean serve
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(PIP_INSTALL) -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP_INSTALL) -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	mkdir -p "$(VIGIL_HOME)"
+	$(BIN)/vigil demo
+
+serve: $(VENV)/.installed
+	$(BIN)/vigil serve
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+unit: $(VENV)/.installed-test
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15
+
+test: lint typecheck unit
+
+# Re-resolve the lock after changing dependencies in pyproject.toml (needs network).
+lock: $(BIN)/python
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 -o $(CONSTRAINTS) --quiet
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Survivor cases: intake, consent, risk, referrals, takedown requests, retention."""

@@ -1,0 +1,58 @@
+"""What every CLI command shares: settings from the environment, services, error exits."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+
+from vigil.errors import VigilError
+from vigil.services import Services
+from vigil.settings import VigilSettings, load_settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def settings_from_env() -> VigilSettings:
+    return load_settings()
+
+
+@contextmanager
+def open_services(settings: VigilSettings | None = None) -> Iterator[Services]:
+    services = Services.from_settings(settings or settings_from_env())
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def fail(message: str, code: int) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn ``VigilError`` into a one-line message and the error's exit code."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except VigilError as exc:
+            where = f" ({exc.field})" if exc.field else ""
+            typer.echo(f"error: {exc.message}{where}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,41 @@
+"""The ``vigil`` command: one Typer app; each concept adds its sub-commands here."""
+
+from __future__ import annotations
+
+import typer
+
+from vigil import __version__
+from vigil.cli import cases, db, serve, users
+
+app = typer.Typer(
+    name="vigil",
+    help="Vigil: monitoring, detection, survivor cases and evidence against online GBV.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"vigil {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Every command reads VIGIL_HOME (data folder) and VIGIL_DATABASE_URL."""
+
+
+app.command("serve")(serve.serve)
+app.command("demo")(serve.demo)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="user")
+app.add_typer(cases.app, name="case")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""What crosses services, one module a flow, readable top to bottom."""

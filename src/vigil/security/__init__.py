@@ -1,0 +1,1 @@
+"""Passwords, sessions, MFA, roles and permissions, audit log, encryption keys."""

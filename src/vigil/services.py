@@ -1,0 +1,63 @@
+"""The composition root: builds every service from typed settings, once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from vigil.cases.service import CaseService
+from vigil.security.accounts import AccountService, LoginLimits
+from vigil.security.audit import AuditLog, AuditSearch
+from vigil.security.authorization import Authorizer
+from vigil.security.keys import load_field_cipher
+from vigil.security.passwords import Passwords
+from vigil.security.ratelimit import RateLimiter
+from vigil.security.sessions import SessionPolicy
+from vigil.settings import VigilSettings
+from vigil.storage.database import Database
+
+
+@dataclass
+class Services:
+    settings: VigilSettings
+    db: Database
+    audit: AuditLog
+    audit_search: AuditSearch
+    authorizer: Authorizer
+    limiter: RateLimiter
+    accounts: AccountService
+    cases: CaseService
+
+    @classmethod
+    def from_settings(cls, settings: VigilSettings, *, passwords: Passwords | None = None) -> Services:
+        settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        cipher = load_field_cipher(settings.keys_dir)
+        db = Database(settings.resolved_database_url, cipher, pool_size=settings.database_pool_size)
+        audit = AuditLog(db)
+        authorizer = Authorizer(audit)
+        limiter = RateLimiter()
+        accounts = AccountService(
+            db,
+            audit,
+            authorizer,
+            passwords or Passwords(),
+            limiter,
+            LoginLimits(settings.login_rate_limit, settings.login_user_rate_limit),
+            SessionPolicy(
+                idle=timedelta(minutes=settings.session_idle_minutes),
+                absolute=timedelta(hours=settings.session_absolute_hours),
+            ),
+        )
+        return cls(
+            settings=settings,
+            db=db,
+            audit=audit,
+            audit_search=AuditSearch(db, audit, authorizer),
+            authorizer=authorizer,
+            limiter=limiter,
+            accounts=accounts,
+            cases=CaseService(db, audit, authorizer),
+        )
+
+    def close(self) -> None:
+        self.db.dispose()

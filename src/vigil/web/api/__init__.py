@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1. Each concept adds its router to ``ROUTERS``-style includes."""

@@ -1,0 +1,1 @@
+"""The staff console: server-rendered pages that work without JavaScript."""

@@ -1,0 +1,1 @@
+"""The survivor portal: public, no account, quick exit on every page."""
