@@ -8,9 +8,6 @@ temporary folder). Nothing is mocked.
 from __future__ import annotations
 
 import os
-import pwd
-import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,12 +15,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import psycopg
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
+from vigil.errors import ConfigurationError
 from vigil.security import totp
 from vigil.security.actor import Actor
 from vigil.security.passwords import Passwords
@@ -32,84 +30,96 @@ from vigil.security.schemas import UserCreate
 from vigil.services import Services
 from vigil.settings import VigilSettings
 from vigil.storage.migrate import upgrade
+from vigil.testing.live import LiveServer, start_live_server
+from vigil.testing.postgres import PostgresServer, throwaway_postgres
 
 STRONG_PASSWORD = "amber-lantern-quietly-9-rivers"
 #: Cheap argon2 parameters: tests sign in hundreds of times. Production keeps the defaults.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-_postgres_tests_run = 0
 
 
 # ---- PostgreSQL ---------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL per test process; each test gets a database of its own."""
+    try:
+        with throwaway_postgres() as server:
+            yield server
+    except ConfigurationError as exc:
+        pytest.fail(str(exc))
 
 
-def _pg_user() -> str | None:
-    """Who runs PostgreSQL: it refuses to run as root."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            continue
-    pytest.fail("running as root and no unprivileged user (postgres, nobody) to run PostgreSQL")
+# ---- Chromium ---------------------------------------------------------------------------
 
-
-def _as_user(user: str | None, argv: list[str]) -> list[str]:
-    return argv if user is None else ["runuser", "-u", user, "--", *argv]
-
-
-@dataclass
-class PostgresServer:
-    port: int
-
-    def new_database(self) -> str:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(self.admin_url("postgres"), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return self.admin_url(name)
-
-    def admin_url(self, database: str) -> str:
-        return f"postgresql://vigil@127.0.0.1:{self.port}/{database}"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if not (initdb and pg_ctl):
-        pytest.fail("initdb/pg_ctl not found: install PostgreSQL (Debian: postgresql)")
-    user = _pg_user()
-    root = Path(tempfile.mkdtemp(prefix="vigil-pg-"))
-    data = root / "data"
-    if user is not None:
-        shutil.chown(root, user=user)
-    root.chmod(0o700)
-    port = _free_port()
-    subprocess.run(
-        _as_user(user, [initdb, "-D", str(data), "-A", "trust", "-U", "vigil", "--no-sync",
-                        "-E", "UTF8", "--locale=C"]),
-        check=True, capture_output=True,
-    )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    subprocess.run(
-        _as_user(user, [pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w",
-                        "start"]),
-        check=True, capture_output=True,
-    )
-    try:
-        yield PostgresServer(port)
-    finally:
-        subprocess.run(
-            _as_user(user, [pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
-            check=False, capture_output=True,
+def chromium_path() -> Path:
+    """Debian's Chromium, installed on first use when the tests run as root (as CI does)."""
+    if not CHROMIUM.exists():
+        from filelock import FileLock
+
+        with FileLock(str(Path(tempfile.gettempdir()) / "vigil-chromium-install.lock")):
+            if not CHROMIUM.exists() and os.geteuid() == 0:
+                env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+                install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
+                if subprocess.run(install, env=env, capture_output=True, check=False).returncode:
+                    subprocess.run(
+                        ["apt-get", "update", "-q"], env=env, capture_output=True, check=False
+                    )
+                    subprocess.run(install, env=env, capture_output=True, check=False)
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing and could not be installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[Any]:
+    """A headless Chromium driven by Playwright (no browser download: Debian's binary)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
         )
-        shutil.rmtree(root, ignore_errors=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def server_factory() -> Iterator[Callable[..., LiveServer]]:
+    """``server_factory(home, env)`` starts ``vigil serve``; every server is stopped after."""
+    started: list[LiveServer] = []
+
+    def start(home: Path, env_extra: dict[str, str] | None = None) -> LiveServer:
+        server = start_live_server(home, env_extra)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A real Vigil server (SQLite) in a child process."""
+    server = start_live_server(tmp_path / "live")
+    yield server
+    server.stop()
 
 
 # ---- settings and services ----------------------------------------------------------------
@@ -123,14 +133,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
     if backend == "postgres":
-        global _postgres_tests_run
-        _postgres_tests_run += 1
         server: PostgresServer = request.getfixturevalue("postgres_server")
         return server.new_database()
     return None
 
 
 def make_settings(home: Path, database_url: str | None = None, **extra: object) -> VigilSettings:
+    # Many sign-ins come from the one test client address: lift the per-client login limit
+    # (the per-username limit stays as shipped and is tested).
+    extra.setdefault("login_rate_limit", "1000/minute")
     return VigilSettings(home=home, database_url=database_url, log_json=False, **extra)  # type: ignore[arg-type]
 
 
@@ -163,8 +174,6 @@ def services(settings: VigilSettings) -> Iterator[Services]:
 @pytest.fixture
 def postgres_services(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[Services]:
     """Services on PostgreSQL only, for PostgreSQL-specific behaviour."""
-    global _postgres_tests_run
-    _postgres_tests_run += 1
     services = build_services(make_settings(tmp_path / "home", postgres_server.new_database()))
     yield services
     services.close()
@@ -192,12 +201,14 @@ def create_staff(services: Services, role: Role, username: str | None = None) ->
     username = username or f"{role.value.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
     user = services.accounts.create_user(
         Actor.operator("test"),
-        UserCreate(username=username, display_name=f"Test {role.value}", role=role,
-                   password=STRONG_PASSWORD),
+        UserCreate(
+            username=username,
+            display_name=f"Test {role.value}",
+            role=role,
+            password=STRONG_PASSWORD,
+        ),
     )
-    return StaffMember(
-        username, role, Actor(user_id=user.id, label=user.username, role=role), None
-    )
+    return StaffMember(username, role, Actor(user_id=user.id, label=user.username, role=role), None)
 
 
 def sign_in(client: TestClient, services: Services, member: StaffMember) -> str:
@@ -211,12 +222,15 @@ def sign_in(client: TestClient, services: Services, member: StaffMember) -> str:
     assert response.status_code == 200, response.text
     body = response.json()
     if body["mfa"] == "enrol":
-        response = client.post("/api/v1/auth/mfa/enrol", headers={"X-CSRF-Token": body["csrf_token"]})
+        response = client.post(
+            "/api/v1/auth/mfa/enrol", headers={"X-CSRF-Token": body["csrf_token"]}
+        )
         assert response.status_code == 200, response.text
         member.totp_secret = response.json()["secret"]
         code = totp.code_at(member.totp_secret, time.time())
         response = client.post(
-            "/api/v1/auth/mfa/enrol/confirm", json={"code": code},
+            "/api/v1/auth/mfa/enrol/confirm",
+            json={"code": code},
             headers={"X-CSRF-Token": body["csrf_token"]},
         )
         assert response.status_code == 200, response.text
@@ -270,8 +284,16 @@ def strong_password() -> str:
 __all__ = ["MFA_REQUIRED_ROLES"]
 
 
+_postgres_outcomes: dict[str, int] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count PostgreSQL tests by outcome (runs in the xdist controller too)."""
+    if "postgres" in report.keywords and (report.when == "call" or report.skipped):
+        _postgres_outcomes[report.outcome] = _postgres_outcomes.get(report.outcome, 0) + 1
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _postgres_tests_run:
-        terminalreporter.write_line(
-            f"PostgreSQL: {_postgres_tests_run} tests ran against a real server in this process"
-        )
+    if _postgres_outcomes:
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(_postgres_outcomes.items()))
+        terminalreporter.write_line(f"PostgreSQL (real server started by the tests): {counts}")

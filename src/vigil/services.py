@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from vigil.cases.context import CaseOptions
+from vigil.cases.mail import SmtpSender
 from vigil.cases.service import CaseService
+from vigil.evidence.service import EvidenceService
+from vigil.flows.consent_withdrawal import ConsentWithdrawal
+from vigil.linking.service import LinkingService, linking_from_settings
 from vigil.security.accounts import AccountService, LoginLimits
 from vigil.security.audit import AuditLog, AuditSearch
 from vigil.security.authorization import Authorizer
@@ -27,26 +32,41 @@ class Services:
     limiter: RateLimiter
     accounts: AccountService
     cases: CaseService
+    consent_withdrawal: ConsentWithdrawal
+    evidence: EvidenceService
+    linking: LinkingService
 
     @classmethod
-    def from_settings(cls, settings: VigilSettings, *, passwords: Passwords | None = None) -> Services:
+    def from_settings(
+        cls, settings: VigilSettings, *, passwords: Passwords | None = None
+    ) -> Services:
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         cipher = load_field_cipher(settings.keys_dir)
         db = Database(settings.resolved_database_url, cipher, pool_size=settings.database_pool_size)
         audit = AuditLog(db)
         authorizer = Authorizer(audit)
         limiter = RateLimiter()
+        passwords = passwords or Passwords()
         accounts = AccountService(
             db,
             audit,
             authorizer,
-            passwords or Passwords(),
+            passwords,
             limiter,
             LoginLimits(settings.login_rate_limit, settings.login_user_rate_limit),
             SessionPolicy(
                 idle=timedelta(minutes=settings.session_idle_minutes),
                 absolute=timedelta(hours=settings.session_absolute_hours),
             ),
+        )
+        cases = CaseService(
+            db,
+            audit,
+            authorizer,
+            options=CaseOptions.from_settings(settings),
+            passwords=passwords,
+            limiter=limiter,
+            mailer=SmtpSender.from_settings(settings),
         )
         return cls(
             settings=settings,
@@ -56,7 +76,10 @@ class Services:
             authorizer=authorizer,
             limiter=limiter,
             accounts=accounts,
-            cases=CaseService(db, audit, authorizer),
+            cases=cases,
+            consent_withdrawal=ConsentWithdrawal(cases),
+            evidence=EvidenceService.from_settings(settings, db, audit, authorizer),
+            linking=linking_from_settings(settings, db, audit, authorizer),
         )
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vigil.errors import ConfigurationError
@@ -43,6 +43,25 @@ class VigilSettings(BaseSettings):
 
     quick_exit_url: str = "https://www.google.com/search?q=weather+today"
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+
+    # Survivor portal and cases (issue 4).
+    portal_session_minutes: int = Field(
+        default=15, ge=1, description="How long a status-check sign-in stays open when idle."
+    )
+    case_retention_days: int = Field(
+        default=730, ge=1, description="Closed cases are purged this many days after closing."
+    )
+    # Takedown e-mails go out through this SMTP server, only after a person approves them.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = "takedown@vigil.invalid"
+    organisation_name: str = Field(
+        default="Vigil support team", description="Signs takedown letters."
+    )
 
     log_level: str = "INFO"
     log_json: bool = True

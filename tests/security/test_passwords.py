@@ -28,7 +28,11 @@ def test_weak_passwords_are_refused(password: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     "password",
-    ["amber-lantern-quietly-9-rivers", "맑은 하늘 아래 고양이 세 마리", "k" * 4 + "Zq9!vT2#mW7&pL" * 8],
+    [
+        "amber-lantern-quietly-9-rivers",
+        "맑은 하늘 아래 고양이 세 마리",
+        "k" * 4 + "Zq9!vT2#mW7&pL" * 8,
+    ],
 )
 def test_strong_passwords_pass(password: str) -> None:
     check_password_policy(password)

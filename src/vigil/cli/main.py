@@ -6,6 +6,8 @@ import typer
 
 from vigil import __version__
 from vigil.cli import cases, db, serve, users
+from vigil.cli import evidence as evidence_cli
+from vigil.cli import link as link_cli
 
 app = typer.Typer(
     name="vigil",
@@ -35,6 +37,8 @@ app.command("demo")(serve.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="user")
 app.add_typer(cases.app, name="case")
+app.add_typer(evidence_cli.app, name="evidence")
+app.add_typer(link_cli.app, name="link")
 
 
 def main() -> None:

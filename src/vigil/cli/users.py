@@ -13,7 +13,7 @@ from vigil.security.schemas import UserCreate
 
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 
-PASSWORD_HELP = "Leave out to be asked (hidden input), or to have one generated with --generate."
+PASSWORD_HELP = "Leave out to be asked (hidden input), or to have one generated with --generate."  # noqa: S105
 
 
 def generate_password() -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -67,9 +68,8 @@ def encode(texts: list[str]) -> Encoded:
     cut = [t[:MAX_CHARS].replace("\x00", " ") for t in texts]
     joined = "\x00".join(cut)
     raw = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes = raw.copy()
-    bmp = codes < 0x10000
-    codes[bmp] = _fold_table()[codes[bmp]]
+    folded = _fold_table()[np.minimum(raw, 0xFFFF)]
+    codes = np.where(raw < 0x10000, folded, raw)
     codes[raw == SEPARATOR] = SEPARATOR
     lengths = np.fromiter((len(t) for t in cut), dtype=np.int64, count=len(cut))
     starts = np.zeros(len(cut), dtype=np.int64)
@@ -106,92 +106,135 @@ class Hasher:
     def n_buckets(self) -> int:
         return 1 << self.bits
 
-    def grams(self, texts: list[str]) -> Grams:
-        enc = encode(texts)
-        codes = enc.codes.astype(np.uint64)
+    def _hash(self, h: U64, salt: int) -> I64:
+        h = (h + np.uint64(salt % 2**64)) * _MIX
+        return (h >> np.uint64(64 - self.bits)).view(np.int64)
+
+    def _char_grams(self, enc: Encoded) -> Iterator[tuple[int, I64, I64]]:
+        """(order, start positions, buckets) of character n-grams, in position order.
+
+        Rolling hashes over contiguous slices: no gathers, so this runs at memory speed.
+        """
+        codes = enc.codes.astype(np.uint64) + np.uint64(1)
         n = codes.shape[0]
-        if n == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return Grams(empty, empty, empty, empty)
-        powers = np.empty(n, dtype=np.uint64)
-        powers[0] = 1
-        powers[1:] = _BASE
-        powers = np.cumprod(powers, dtype=np.uint64)
-        inv = np.empty(n, dtype=np.uint64)
-        inv[0] = 1
-        inv[1:] = _BASE_INV
-        inv = np.cumprod(inv, dtype=np.uint64)
-        prefix = np.zeros(n + 1, dtype=np.uint64)
-        np.cumsum((codes + np.uint64(1)) * powers, dtype=np.uint64, out=prefix[1:])
-        is_sep = enc.codes == SEPARATOR
-        sep_before = np.zeros(n + 1, dtype=np.int64)
+        is_sep = (enc.codes == SEPARATOR).astype(np.int32)
+        sep_before = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(is_sep, out=sep_before[1:])
+        rolling = codes
+        for order in range(1, max(self.char_orders, default=0) + 1):
+            if order > 1:
+                rolling = rolling[:-1] * _BASE + codes[order - 1 :]
+            if order not in self.char_orders or rolling.shape[0] == 0:
+                continue
+            count = rolling.shape[0]
+            ok = sep_before[order : order + count] == sep_before[:count]
+            pos = np.flatnonzero(ok)
+            yield order, pos, self._hash(rolling[ok], order * _ORDER_SALT)
 
-        def substring(a: I64, b: I64, salt: int) -> I64:
-            h = (prefix[b] - prefix[a]) * inv[a]
-            h = (h + np.uint64(salt % 2**64)) * _MIX
-            return (h >> np.uint64(64 - self.bits)).astype(np.int64)
+    def _word_grams(self, enc: Encoded) -> Iterator[tuple[int, I64, I64, I64]]:
+        """(order, start, end, buckets) of word n-grams (words: runs of letters and digits)."""
+        # emoji and rare scripts beyond the BMP count as word characters
+        word = _word_table()[np.minimum(enc.codes, 0xFFFF)] | (enc.codes >= 0x10000)
+        edges = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
+        w_start = np.flatnonzero(edges == 1)
+        w_end = np.flatnonzero(edges == -1)
+        if w_start.size == 0:
+            return
+        # Polynomial hash of each word from a prefix sum over word characters only.
+        codes = enc.codes.astype(np.uint64) + np.uint64(1)
+        n = codes.shape[0]
+        powers = np.full(n, _BASE, dtype=np.uint64)
+        powers[0] = 1
+        powers = np.cumprod(powers, dtype=np.uint64)
+        prefix = np.zeros(n + 1, dtype=np.uint64)
+        np.cumsum(codes * powers * word, dtype=np.uint64, out=prefix[1:])
+        inv = np.full(n, _BASE_INV, dtype=np.uint64)
+        inv[0] = 1
+        inv_at = np.cumprod(inv, dtype=np.uint64)[w_start]
+        w_hash = (prefix[w_end] - prefix[w_start]) * inv_at
+        w_doc = enc.doc_of[w_start]
+        for order in self.word_orders:
+            if w_start.size < order:
+                continue
+            k = w_start.size - order + 1
+            h = w_hash[:k].copy()
+            for j in range(1, order):
+                h = h * _MIX + w_hash[j : j + k]
+            ok = w_doc[:k] == w_doc[order - 1 :]
+            yield (
+                order,
+                w_start[:k][ok],
+                w_end[order - 1 :][ok],
+                self._hash(h[ok], 7919 * order * _ORDER_SALT),
+            )
 
+    def grams(self, texts: list[str]) -> Grams:
+        """Every n-gram occurrence with its span: for explanations."""
+        enc = encode(texts)
         docs: list[I64] = []
         starts: list[I64] = []
         ends: list[I64] = []
         buckets: list[I64] = []
-        positions = np.arange(n, dtype=np.int64)
-        for order in self.char_orders:
-            if n < order:
-                continue
-            a = positions[: n - order + 1]
-            ok = sep_before[a + order] == sep_before[a]
-            a = a[ok]
-            docs.append(enc.doc_of[a])
-            starts.append(a)
-            ends.append(a + order)
-            buckets.append(substring(a, a + order, order * _ORDER_SALT))
-        word = np.zeros(n, dtype=np.bool_)
-        bmp = enc.codes < 0x10000
-        word[bmp] = _word_table()[enc.codes[bmp]]
-        word[~bmp] = True  # emoji and rare scripts: one "word" character each
-        edges = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
-        w_start = np.flatnonzero(edges == 1)
-        w_end = np.flatnonzero(edges == -1)
-        w_doc = enc.doc_of[w_start] if w_start.size else np.zeros(0, dtype=np.int64)
-        for order in self.word_orders:
-            if w_start.size < order:
-                continue
-            first = w_start[: w_start.size - order + 1]
-            last = w_end[order - 1 :]
-            ok = w_doc[: w_start.size - order + 1] == w_doc[order - 1 :]
-            first, last = first[ok], last[ok]
+        for order, pos, bucket in self._char_grams(enc):
+            docs.append(enc.doc_of[pos])
+            starts.append(pos)
+            ends.append(pos + order)
+            buckets.append(bucket)
+        for _order, first, last, bucket in self._word_grams(enc):
             docs.append(enc.doc_of[first])
             starts.append(first)
             ends.append(last)
-            buckets.append(substring(first, last, 7919 * order * _ORDER_SALT))
+            buckets.append(bucket)
         if not docs:
             empty = np.zeros(0, dtype=np.int64)
             return Grams(empty, empty, empty, empty)
         doc = np.concatenate(docs)
-        start = np.concatenate(starts)
         offset = enc.starts[doc]
         return Grams(
             doc=doc,
-            start=start - offset,
+            start=np.concatenate(starts) - offset,
             end=np.concatenate(ends) - offset,
             bucket=np.concatenate(buckets),
         )
 
-    def matrix(self, texts: list[str]) -> tuple[sparse.csr_matrix, npt.NDArray[np.float32]]:
-        """Counts per (text, bucket) and each text's scale 1/sqrt(number of n-grams)."""
-        g = self.grams(texts)
-        counts = np.bincount(g.doc, minlength=len(texts))
-        order = np.argsort(g.doc, kind="stable")
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        data = np.ones(g.doc.shape[0], dtype=np.float32)
-        x = sparse.csr_matrix(
-            (data, g.bucket[order], indptr), shape=(len(texts), self.n_buckets)
-        )
-        scale = (1.0 / np.sqrt(np.maximum(counts, 1))).astype(np.float32)
-        return x, scale
+    def blocks(self, texts: list[str]) -> tuple[list[sparse.csr_matrix], npt.NDArray[np.float32]]:
+        """One count matrix per n-gram order (rows already in text order, so no sorting),
+        and each text's scale 1/sqrt(number of n-grams)."""
+        enc = encode(texts)
+        n_docs = len(texts)
+        total = np.zeros(n_docs, dtype=np.int64)
+        mats: list[sparse.csr_matrix] = []
+        parts = [(pos, b) for _o, pos, b in self._char_grams(enc)]
+        parts += [(first, b) for _o, first, _l, b in self._word_grams(enc)]
+        for pos, bucket in parts:
+            counts = np.bincount(enc.doc_of[pos], minlength=n_docs)
+            total += counts
+            indptr = np.zeros(n_docs + 1, dtype=np.int64)
+            np.cumsum(counts, out=indptr[1:])
+            data = np.ones(bucket.shape[0], dtype=np.float32)
+            mats.append(
+                sparse.csr_matrix((data, bucket, indptr), shape=(n_docs, self.n_buckets))
+            )
+        scale = (1.0 / np.sqrt(np.maximum(total, 1))).astype(np.float32)
+        return mats, scale
+
+    def matrix(self, texts: list[str]) -> sparse.csr_matrix:
+        """The scaled feature matrix of a batch: for training."""
+        mats, scale = self.blocks(texts)
+        if not mats:
+            return sparse.csr_matrix((len(texts), self.n_buckets), dtype=np.float32)
+        x = mats[0]
+        for m in mats[1:]:
+            x = x + m
+        return sparse.csr_matrix(sparse.diags(scale) @ x)
+
+    def scores(self, texts: list[str], weights: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Linear scores ``X @ weights`` without building the summed matrix."""
+        mats, scale = self.blocks(texts)
+        out = np.zeros((len(texts), weights.shape[1]), dtype=np.float32)
+        for m in mats:
+            out += m @ weights
+        return out * scale[:, None]
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -207,3 +250,4 @@ class Hasher:
         words = data["word_orders"]
         assert isinstance(bits, int) and isinstance(chars, list) and isinstance(words, list)
         return cls(bits=bits, char_orders=tuple(chars), word_orders=tuple(words))
+

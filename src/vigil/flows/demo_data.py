@@ -46,14 +46,18 @@ def load_demo(services: Services) -> str:
         return password
     services.accounts.create_user(
         operator,
-        UserCreate(username=DEMO_ADMIN, display_name="Demo Administrator", role=Role.ADMIN,
-                   password=password),
+        UserCreate(
+            username=DEMO_ADMIN,
+            display_name="Demo Administrator",
+            role=Role.ADMIN,
+            password=password,
+        ),
     )
     for username, name, role in DEMO_STAFF:
         # Other demo staff get unknowable passwords: an admin resets one to use it.
         services.accounts.create_user(
-            operator, UserCreate(username=username, display_name=name, role=role,
-                                 password=_password()),
+            operator,
+            UserCreate(username=username, display_name=name, role=role, password=_password()),
         )
     for title in DEMO_CASES:
         services.cases.create(operator, CaseCreate(title=title))

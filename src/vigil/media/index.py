@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
@@ -35,8 +36,12 @@ BRUTE_FORCE_BELOW = 4096
 #: Substring width bounds; 22 bits keeps a 10M-hash index under 1 GB.
 MIN_SUBSTRING_BITS = 10
 MAX_SUBSTRING_BITS = 22
+#: The radius substring widths are laid out for (any radius still searches exactly).
+DESIGN_RADIUS = 31
 #: Candidates verified per NumPy batch: bounds the temporary memory of a search.
-CANDIDATES_PER_BATCH = 1_500_000
+CANDIDATES_PER_BATCH = 400_000
+#: Queries per thread below which a search stays on one thread.
+MIN_QUERIES_PER_THREAD = 64
 
 I64 = npt.NDArray[np.int64]
 
@@ -82,13 +87,36 @@ def probe_masks(width: int, radius: int) -> npt.NDArray[np.int64]:
     return out
 
 
-def substring_layout(count: int) -> list[tuple[int, int]]:
-    """(start, width) of each substring for a segment of ``count`` hashes."""
+def substring_layout(count: int, radius: int = DESIGN_RADIUS) -> list[tuple[int, int]]:
+    """(start, width) of each substring for a segment of ``count`` hashes.
+
+    About ``log2(count)`` bits per substring, so buckets hold about one hash. By the refined
+    pigeonhole of the MIH paper, for ``radius = m·ρ + a`` only ``a + 1`` substrings need
+    probing at ``ρ`` and the rest at ``ρ - 1``: those ``a + 1`` get the full width and the
+    others share the remaining bits, which cuts the candidates by about half at radius 31.
+    """
     bits = min(MAX_SUBSTRING_BITS, max(MIN_SUBSTRING_BITS, round(math.log2(max(count, 2)))))
     m = math.ceil(HASH_BITS / bits)
-    widths = [HASH_BITS // m + (1 if i < HASH_BITS % m else 0) for i in range(m)]
+    wide = min(m, radius % m + 1)
+    rest = HASH_BITS - wide * bits
+    narrow = m - wide
+    widths = [bits] * wide
+    if narrow == 0 or rest < narrow:
+        widths = [HASH_BITS // m + (1 if i < HASH_BITS % m else 0) for i in range(m)]
+    else:
+        widths += [rest // narrow + (1 if i < rest % narrow else 0) for i in range(narrow)]
     starts = [sum(widths[:i]) for i in range(m)]
     return list(zip(starts, widths, strict=True))
+
+
+def probe_radii(widths: Sequence[int], radius: int) -> list[int]:
+    """Probe radius per substring (-1: skip it) that still finds every match within ``radius``."""
+    m = len(widths)
+    rho, a = divmod(radius, m)
+    radii = [rho - 1] * m
+    for i in sorted(range(m), key=lambda i: -widths[i])[: a + 1]:
+        radii[i] = rho
+    return radii
 
 
 def _expand(starts: I64, counts: I64) -> I64:
@@ -109,14 +137,14 @@ def _verify(
     Word by word, dropping candidates as soon as they are too far: after two words almost no
     unrelated hash is left, so most of the gathering is skipped.
     """
-    dist = np.zeros(len(pos), dtype=np.int64)
+    dist = np.bitwise_count(words[0].take(pos) ^ queries[:, 0].take(qidx)).astype(np.int16)
     for w in range(HASH_WORDS):
-        dist += np.bitwise_count(words[w].take(pos) ^ queries[:, w].take(qidx))
-        near = dist <= radius
-        if w and not near.all():
-            qidx, pos, dist = qidx[near], pos[near], dist[near]
+        if w:
+            dist += np.bitwise_count(words[w].take(pos) ^ queries[:, w].take(qidx))
+        near = np.flatnonzero(dist <= radius)
+        qidx, pos, dist = qidx.take(near), pos.take(near), dist.take(near)
     keep = alive.take(pos)
-    return qidx[keep], pos[keep], dist[keep]
+    return qidx[keep], pos[keep], dist[keep].astype(np.int64)
 
 
 class _Segment:
@@ -130,12 +158,17 @@ class _Segment:
         tables: list[tuple[int, int, npt.NDArray[np.uint32], npt.NDArray[np.uint32]]]
         | None = None,
     ) -> None:
-        self.codes = codes
-        # Word-major copy for verification: four 1-D gathers beat one 2-D gather.
+        # Word-major storage: verification gathers one word at a time (four 1-D gathers beat
+        # one 2-D gather, and most candidates are dropped after two words).
         self.words = np.ascontiguousarray(codes.T)
         self.ids = ids
         self.alive = np.ones(len(ids), dtype=np.bool_) if alive is None else alive
         self.tables = self._build() if tables is None else tables
+
+    @property
+    def codes(self) -> Words:
+        """(N, 4) view of the hashes."""
+        return self.words.T
 
     def _build(self) -> list[tuple[int, int, npt.NDArray[np.uint32], npt.NDArray[np.uint32]]]:
         if len(self.ids) < BRUTE_FORCE_BELOW:
@@ -155,30 +188,34 @@ class _Segment:
         return int(self.alive.sum())
 
     def nbytes(self) -> int:
-        size = self.codes.nbytes + self.ids.nbytes + self.alive.nbytes
+        size = self.words.nbytes + self.ids.nbytes + self.alive.nbytes
         return size + sum(off.nbytes + order.nbytes for _, _, off, order in self.tables)
 
     def search(self, queries: Words, radius: int) -> tuple[I64, I64, I64]:
         """(query index, id, distance) arrays of every live match within ``radius``."""
         if not self.tables:
             return self._scan(queries, radius)
-        rho = radius // len(self.tables)
+        radii = probe_radii([w for _, w, _, _ in self.tables], radius)
         per_query = sum(
-            len(probe_masks(w, rho)) * max(1.0, len(self.ids) / (1 << w)) for _, w, _, _ in self.tables
+            len(probe_masks(w, rho)) * max(1.0, len(self.ids) / (1 << w))
+            for (_, w, _, _), rho in zip(self.tables, radii, strict=True)
+            if rho >= 0
         )
         step = max(1, int(CANDIDATES_PER_BATCH // per_query))
         results = [
-            self._search_batch(queries[i : i + step], radius, rho, offset=i)
+            self._search_batch(queries[i : i + step], radius, radii, offset=i)
             for i in range(0, len(queries), step)
         ]
         return tuple(np.concatenate(part) for part in zip(*results, strict=True))  # type: ignore[return-value]
 
     def _search_batch(
-        self, queries: Words, radius: int, rho: int, offset: int
+        self, queries: Words, radius: int, radii: list[int], offset: int
     ) -> tuple[I64, I64, I64]:
         all_q, all_pos = [], []
         arange = np.arange(len(queries), dtype=np.int64)
-        for start, width, offsets, order in self.tables:
+        for (start, width, offsets, order), rho in zip(self.tables, radii, strict=True):
+            if rho < 0:
+                continue
             masks = probe_masks(width, rho)
             probes = (substring_values(queries, start, width)[:, None] ^ masks[None, :]).ravel()
             begin = offsets.take(probes).astype(np.int64)
@@ -205,7 +242,7 @@ class _Segment:
             block = queries[i : i + step]
             dist = np.zeros((len(block), len(self.ids)), dtype=np.int64)
             for w in range(HASH_WORDS):
-                dist += np.bitwise_count(block[:, w, None] ^ self.codes[None, :, w])
+                dist += np.bitwise_count(block[:, w, None] ^ self.words[w][None, :])
             dist[:, ~self.alive] = HASH_BITS + 1
             q, p = np.nonzero(dist <= radius)
             out.append((q.astype(np.int64) + i, self.ids[p], dist[q, p]))
@@ -227,8 +264,10 @@ class _SegmentedIndex(Index):
     #: Whether segments get substring tables.
     _tables: ClassVar[bool]
 
-    def __init__(self) -> None:
+    def __init__(self, *, threads: int = 1) -> None:
+        """``threads``: NumPy's gathers release the GIL, so big batches scale across cores."""
         self._segments: list[_Segment] = []
+        self.threads = max(1, threads)
 
     def _new_segment(self, codes: Words, ids: I64) -> _Segment:
         if self._tables:
@@ -271,10 +310,25 @@ class _SegmentedIndex(Index):
         queries = _as_codes(queries)
         if not 0 <= radius <= HASH_BITS:
             raise InvalidInput(f"radius must be between 0 and {HASH_BITS}")
-        parts = [segment.search(queries, radius) for segment in self._segments]
+        parts = [self._search_segment(segment, queries, radius) for segment in self._segments]
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
+
+    def _search_segment(
+        self, segment: _Segment, queries: Words, radius: int
+    ) -> tuple[I64, I64, I64]:
+        workers = min(self.threads, len(queries) // MIN_QUERIES_PER_THREAD)
+        if workers <= 1:
+            return segment.search(queries, radius)
+        bounds = np.linspace(0, len(queries), workers + 1).astype(int)
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(
+                pool.map(lambda lo, hi: segment.search(queries[lo:hi], radius), bounds[:-1], bounds[1:])
+            )
+        for (qidx, _, _), lo in zip(parts, bounds[:-1], strict=True):
+            qidx += lo
         return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
 
     def __len__(self) -> int:

@@ -209,9 +209,7 @@ class AccountService:
                 if previous_token:
                     sessions.close_session(session, previous_token)  # rotate at login
                 state = _mfa_state(user, mfa_passed=False)
-                opened = sessions.open_session(
-                    session, user, mfa_passed=state is MfaState.PASSED
-                )
+                opened = sessions.open_session(session, user, mfa_passed=state is MfaState.PASSED)
                 action = "auth.sign_in" if state is MfaState.PASSED else "auth.password"
                 self.audit.record(session, _actor(user), action)
         if failed:
@@ -278,8 +276,9 @@ class AccountService:
             user.totp_last_step = step
             sessions.close_session(session, token)
             opened = sessions.open_session(session, user, mfa_passed=True)
-            self.audit.record(session, _actor(user), "auth.mfa_enrol", record_type="user",
-                              record_id=user.id)
+            self.audit.record(
+                session, _actor(user), "auth.mfa_enrol", record_type="user", record_id=user.id
+            )
             self.audit.record(session, _actor(user), "auth.sign_in")
         return LoginResult(opened.token, opened.csrf_token, MfaState.PASSED)
 
@@ -293,8 +292,9 @@ class AccountService:
             user.password_changed_at = utcnow()
             sessions.close_all_sessions(session, user.id)
             opened = sessions.open_session(session, user, mfa_passed=True)
-            self.audit.record(session, _actor(user), "user.password_change", record_type="user",
-                              record_id=user.id)
+            self.audit.record(
+                session, _actor(user), "user.password_change", record_type="user", record_id=user.id
+            )
         return LoginResult(opened.token, opened.csrf_token, MfaState.PASSED)
 
     def logout(self, token: str) -> None:

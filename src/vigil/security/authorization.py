@@ -29,7 +29,10 @@ class Authorizer:
         if self.allows(actor, action):
             return
         self.audit.record_alone(
-            actor, str(action), record_type=record_type, record_id=record_id,
+            actor,
+            str(action),
+            record_type=record_type,
+            record_id=record_id,
             outcome=Outcome.DENIED,
         )
         raise PermissionDenied(f"your role may not perform {action}")

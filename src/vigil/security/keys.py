@@ -117,7 +117,5 @@ def load_or_create_key(keys_dir: Path, name: str, size: int = KEY_BYTES) -> byte
 def load_field_cipher(keys_dir: Path) -> FieldCipher:
     """The cipher for this install, creating its master key on first run."""
     current = load_or_create_key(keys_dir, MASTER_KEY_FILE)
-    retired = [
-        read_secret_file(p, KEY_BYTES) for p in sorted(keys_dir.glob("retired-*.key"))
-    ]
+    retired = [read_secret_file(p, KEY_BYTES) for p in sorted(keys_dir.glob("retired-*.key"))]
     return FieldCipher([current, *retired])

@@ -40,8 +40,12 @@ def open_session(session: Session, user: User, *, mfa_passed: bool) -> OpenSessi
     now = utcnow()
     session.add(
         WebSession(
-            id_hash=_hash(token), user_id=user.id, csrf_token=csrf, mfa_passed=mfa_passed,
-            created_at=now, last_seen_at=now,
+            id_hash=_hash(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            mfa_passed=mfa_passed,
+            created_at=now,
+            last_seen_at=now,
         )
     )
     return OpenSession(token=token, csrf_token=csrf)

@@ -52,8 +52,11 @@ def set_session_cookie(response: Response, services: Services, token: str) -> No
 
 def clear_session_cookie(response: Response, services: Services) -> None:
     response.delete_cookie(
-        session_cookie_name(services), path="/", secure=services.settings.cookie_secure,
-        httponly=True, samesite="strict",
+        session_cookie_name(services),
+        path="/",
+        secure=services.settings.cookie_secure,
+        httponly=True,
+        samesite="strict",
     )
 
 
@@ -107,7 +110,7 @@ class _Requires:
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, request: Request, ctx: AuthContext = Depends(api_staff)) -> AuthContext:  # noqa: B008
+    def __call__(self, request: Request, ctx: AuthContext = Depends(api_staff)) -> AuthContext:
         services_of(request).authorizer.require(ctx.actor, self.action)
         return ctx
 

@@ -29,8 +29,7 @@ def _json(status: int, code: str, message: str, field: str | None = None) -> JSO
 def _html(request: Request, status: int, message: str) -> Response:
     from vigil.web.templating import render
 
-    return render(request, "error.html", {"status": status, "message": message},
-                  status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
 async def vigil_error(request: Request, exc: Exception) -> Response:

@@ -108,11 +108,22 @@ async def _too_large(send: Send) -> None:
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length",
-                        str(len(body)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route with its parameters as ``{name}``: no ids or tokens reach the log."""
+    if scope.get("route") is None:
+        return "unmatched"
+    by_value = {str(v): k for k, v in (scope.get("path_params") or {}).items()}
+    parts = [f"{{{by_value[p]}}}" if p in by_value else p for p in scope["path"].split("/")]
+    return "/".join(parts)
 
 
 class RequestLog:
@@ -136,13 +147,12 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_logged)
         finally:
-            route = scope.get("route")
             log.info(
                 "request",
                 extra={
                     "event": "http",
                     "method": scope["method"],
-                    "route": getattr(route, "path", "unmatched"),
+                    "route": route_template(scope),
                     "status": status["code"],
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },

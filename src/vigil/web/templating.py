@@ -29,4 +29,11 @@ def render(
     templates: Jinja2Templates = request.app.state.templates
     lang = getattr(request.state, "language", "en")
     data = {"lang": lang, "dir": "rtl" if lang in RTL_LANGUAGES else "ltr", **(context or {})}
+    ctx = data.get("ctx")
+    if ctx is not None and "can" not in data:
+        # Console pages show only what the signed-in role may do (services still enforce it).
+        from vigil.security.permissions import Action
+
+        allows = request.app.state.services.authorizer.allows
+        data["can"] = lambda action: allows(ctx.actor, Action(action))
     return templates.TemplateResponse(request, name, data, status_code=status_code)

@@ -1,5 +1,23 @@
 """All tables, one module per concept. Importing this package registers them all."""
 
-from vigil.storage.tables import accounts, audit, cases
+from vigil.storage.tables import (
+    accounts,
+    audit,
+    case_work,
+    cases,
+    evidence,
+    linking,
+    monitoring,
+    referrals,
+)
 
-__all__ = ["accounts", "audit", "cases"]
+__all__ = [
+    "accounts",
+    "audit",
+    "case_work",
+    "cases",
+    "evidence",
+    "linking",
+    "monitoring",
+    "referrals",
+]

@@ -18,6 +18,6 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 def search_audit(
     request: Request,
     query: Annotated[AuditQuery, Query()],
-    ctx: AuthContext = Depends(api_staff),  # noqa: B008
+    ctx: AuthContext = Depends(api_staff),
 ) -> list[AuditEventPublic]:
     return services_of(request).audit_search.search(ctx.actor, query)

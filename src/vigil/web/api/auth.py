@@ -42,7 +42,9 @@ def _signed_in(response: Response, request: Request, result: LoginResult) -> Sig
 def login(body: LoginRequest, request: Request, response: Response) -> SignInState:
     """Check username and password; ``mfa`` says what is left: passed, verify or enrol."""
     result = services_of(request).accounts.login(
-        body.username, body.password, client=client_key(request),
+        body.username,
+        body.password,
+        client=client_key(request),
         previous_token=session_token(request),
     )
     return _signed_in(response, request, result)
@@ -50,8 +52,10 @@ def login(body: LoginRequest, request: Request, response: Response) -> SignInSta
 
 @router.post("/mfa")
 def verify_mfa(
-    body: MfaCode, request: Request, response: Response,
-    ctx: AuthContext = Depends(partial_auth),  # noqa: B008
+    body: MfaCode,
+    request: Request,
+    response: Response,
+    ctx: AuthContext = Depends(partial_auth),
 ) -> SignInState:
     check_csrf(request, ctx, request.headers.get(CSRF_HEADER))
     result = services_of(request).accounts.verify_mfa(
@@ -62,7 +66,8 @@ def verify_mfa(
 
 @router.post("/mfa/enrol")
 def begin_enrolment(
-    request: Request, ctx: AuthContext = Depends(partial_auth)  # noqa: B008
+    request: Request,
+    ctx: AuthContext = Depends(partial_auth),
 ) -> EnrolmentPublic:
     check_csrf(request, ctx, request.headers.get(CSRF_HEADER))
     enrolment = services_of(request).accounts.begin_enrolment(session_token(request) or "")
@@ -71,8 +76,10 @@ def begin_enrolment(
 
 @router.post("/mfa/enrol/confirm")
 def confirm_enrolment(
-    body: MfaCode, request: Request, response: Response,
-    ctx: AuthContext = Depends(partial_auth),  # noqa: B008
+    body: MfaCode,
+    request: Request,
+    response: Response,
+    ctx: AuthContext = Depends(partial_auth),
 ) -> SignInState:
     check_csrf(request, ctx, request.headers.get(CSRF_HEADER))
     result = services_of(request).accounts.confirm_enrolment(
@@ -83,7 +90,9 @@ def confirm_enrolment(
 
 @router.post("/logout", status_code=204)
 def logout(
-    request: Request, response: Response, ctx: AuthContext = Depends(partial_auth)  # noqa: B008
+    request: Request,
+    response: Response,
+    ctx: AuthContext = Depends(partial_auth),
 ) -> None:
     check_csrf(request, ctx, request.headers.get(CSRF_HEADER))
     services_of(request).accounts.logout(session_token(request) or "")
@@ -91,7 +100,7 @@ def logout(
 
 
 @router.get("/me")
-def me(request: Request, ctx: AuthContext = Depends(staff)) -> UserPublic:  # noqa: B008
+def me(request: Request, ctx: AuthContext = Depends(staff)) -> UserPublic:
     """The signed-in staff member."""
     assert ctx.actor.user_id is not None
     return services_of(request).accounts.profile(ctx.actor.user_id)

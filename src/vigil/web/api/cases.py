@@ -14,18 +14,22 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 
 @router.post("", status_code=201, **guarded(Action.CASE_CREATE))
 def create_case(
-    body: CaseCreate, request: Request, ctx: AuthContext = Depends(api_staff)  # noqa: B008
+    body: CaseCreate,
+    request: Request,
+    ctx: AuthContext = Depends(api_staff),
 ) -> CasePublic:
     return services_of(request).cases.create(ctx.actor, body)
 
 
 @router.get("", **guarded(Action.CASE_READ))
-def list_cases(request: Request, ctx: AuthContext = Depends(api_staff)) -> list[CasePublic]:  # noqa: B008
+def list_cases(request: Request, ctx: AuthContext = Depends(api_staff)) -> list[CasePublic]:
     return services_of(request).cases.list(ctx.actor)
 
 
 @router.get("/{reference}", **guarded(Action.CASE_READ))
 def get_case(
-    reference: str, request: Request, ctx: AuthContext = Depends(api_staff)  # noqa: B008
+    reference: str,
+    request: Request,
+    ctx: AuthContext = Depends(api_staff),
 ) -> CasePublic:
     return services_of(request).cases.get(ctx.actor, reference)

@@ -13,27 +13,33 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.get("", **guarded(Action.USER_MANAGE))
-def list_users(request: Request, ctx: AuthContext = Depends(api_staff)) -> list[UserPublic]:  # noqa: B008
+def list_users(request: Request, ctx: AuthContext = Depends(api_staff)) -> list[UserPublic]:
     return services_of(request).accounts.list_users(ctx.actor)
 
 
 @router.post("", status_code=201, **guarded(Action.USER_MANAGE))
 def create_user(
-    body: UserCreate, request: Request, ctx: AuthContext = Depends(api_staff)  # noqa: B008
+    body: UserCreate,
+    request: Request,
+    ctx: AuthContext = Depends(api_staff),
 ) -> UserPublic:
     return services_of(request).accounts.create_user(ctx.actor, body)
 
 
 @router.get("/{user_id}", **guarded(Action.USER_MANAGE))
 def get_user(
-    user_id: int, request: Request, ctx: AuthContext = Depends(api_staff)  # noqa: B008
+    user_id: int,
+    request: Request,
+    ctx: AuthContext = Depends(api_staff),
 ) -> UserPublic:
     return services_of(request).accounts.get_user(ctx.actor, user_id)
 
 
 @router.patch("/{user_id}", **guarded(Action.USER_MANAGE))
 def update_user(
-    user_id: int, body: UserUpdate, request: Request,
-    ctx: AuthContext = Depends(api_staff),  # noqa: B008
+    user_id: int,
+    body: UserUpdate,
+    request: Request,
+    ctx: AuthContext = Depends(api_staff),
 ) -> UserPublic:
     return services_of(request).accounts.update_user(ctx.actor, user_id, body)

@@ -26,7 +26,7 @@ def _date(text: str | None) -> datetime | None:
 
 
 @router.get("")
-def audit_page(request: Request, ctx: AuthContext = Depends(console_staff)) -> Response:  # noqa: B008
+def audit_page(request: Request, ctx: AuthContext = Depends(console_staff)) -> Response:
     params = request.query_params
     outcome = params.get("outcome") or None
     before = params.get("before_id", "")
@@ -42,8 +42,15 @@ def audit_page(request: Request, ctx: AuthContext = Depends(console_staff)) -> R
     )
     events = services_of(request).audit_search.search(ctx.actor, query)
     return render(
-        request, "console/audit.html",
-        {"ctx": ctx, "events": events, "query": params, "outcomes": list(Outcome),
-         "next_url": str(request.url.include_query_params(before_id=events[-1].id))
-         if len(events) == query.limit else None},
+        request,
+        "console/audit.html",
+        {
+            "ctx": ctx,
+            "events": events,
+            "query": params,
+            "outcomes": list(Outcome),
+            "next_url": str(request.url.include_query_params(before_id=events[-1].id))
+            if len(events) == query.limit
+            else None,
+        },
     )

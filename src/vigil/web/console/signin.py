@@ -10,8 +10,8 @@ from starlette.responses import RedirectResponse, Response
 from vigil.errors import AuthenticationRequired, InvalidInput, PermissionDenied, RateLimited
 from vigil.security.accounts import LoginResult, MfaState
 from vigil.web.auth import (
-    client_key,
     clear_session_cookie,
+    client_key,
     login_csrf_cookie_name,
     optional_auth,
     services_of,
@@ -33,11 +33,16 @@ NEXT_STEP = {
 def _login_page(request: Request, error: str | None = None, status: int = 200) -> Response:
     services = services_of(request)
     token = secrets.token_urlsafe(32)
-    response = render(request, "console/login.html", {"csrf_token": token, "error": error},
-                      status_code=status)
+    response = render(
+        request, "console/login.html", {"csrf_token": token, "error": error}, status_code=status
+    )
     response.set_cookie(
-        login_csrf_cookie_name(services), token, httponly=True,
-        secure=services.settings.cookie_secure, samesite="strict", path="/",
+        login_csrf_cookie_name(services),
+        token,
+        httponly=True,
+        secure=services.settings.cookie_secure,
+        samesite="strict",
+        path="/",
     )
     return response
 
@@ -61,8 +66,10 @@ async def login(request: Request) -> Response:
         return _login_page(request, "The form expired. Please try again.", 403)
     try:
         result = services_of(request).accounts.login(
-            form.get("username", "")[:200], form.get("password", "")[:1000],
-            client=client_key(request), previous_token=session_token(request),
+            form.get("username", "")[:200],
+            form.get("password", "")[:1000],
+            client=client_key(request),
+            previous_token=session_token(request),
         )
     except AuthenticationRequired:
         return _login_page(request, "Wrong username or password.", 401)
@@ -98,9 +105,12 @@ async def mfa(request: Request) -> Response:
         )
     except (InvalidInput, RateLimited) as exc:
         ctx = optional_auth(request)
-        return render(request, "console/mfa.html",
-                      {"csrf_token": ctx.csrf_token if ctx else "", "error": exc.message},
-                      status_code=exc.http_status)
+        return render(
+            request,
+            "console/mfa.html",
+            {"csrf_token": ctx.csrf_token if ctx else "", "error": exc.message},
+            status_code=exc.http_status,
+        )
     return _go(request, result)
 
 
@@ -121,9 +131,12 @@ async def enrol(request: Request) -> Response:
         )
     except (InvalidInput, RateLimited) as exc:
         enrolment = services_of(request).accounts.begin_enrolment(session_token(request) or "")
-        return render(request, "console/enrol.html",
-                      {"csrf_token": csrf, "enrolment": enrolment, "error": exc.message},
-                      status_code=exc.http_status)
+        return render(
+            request,
+            "console/enrol.html",
+            {"csrf_token": csrf, "enrolment": enrolment, "error": exc.message},
+            status_code=exc.http_status,
+        )
     return _go(request, result)
 
 

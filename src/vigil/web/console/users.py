@@ -17,27 +17,32 @@ from vigil.web.templating import render
 router = APIRouter(prefix="/users", include_in_schema=False)
 
 
-def _page(request: Request, ctx: AuthContext, error: str | None = None, status: int = 200) -> Response:
+def _page(
+    request: Request, ctx: AuthContext, error: str | None = None, status: int = 200
+) -> Response:
     users = services_of(request).accounts.list_users(ctx.actor)
     return render(
-        request, "console/users.html",
+        request,
+        "console/users.html",
         {"ctx": ctx, "users": users, "roles": list(Role), "matrix": PERMISSIONS, "error": error},
         status_code=status,
     )
 
 
 @router.get("")
-def users_page(request: Request, ctx: AuthContext = Depends(console_staff)) -> Response:  # noqa: B008
+def users_page(request: Request, ctx: AuthContext = Depends(console_staff)) -> Response:
     return _page(request, ctx)
 
 
 @router.post("")
-async def create_user(request: Request, ctx: AuthContext = Depends(console_staff)) -> Response:  # noqa: B008
+async def create_user(request: Request, ctx: AuthContext = Depends(console_staff)) -> Response:
     form = await form_data(request, ctx)
     try:
         data = UserCreate(
-            username=form.get("username", ""), display_name=form.get("display_name", ""),
-            role=form.get("role", ""), password=form.get("password", ""),  # type: ignore[arg-type]
+            username=form.get("username", ""),
+            display_name=form.get("display_name", ""),
+            role=form.get("role", ""),
+            password=form.get("password", ""),
             language=form.get("language", "en"),
         )
         services_of(request).accounts.create_user(ctx.actor, data)
@@ -53,12 +58,14 @@ async def create_user(request: Request, ctx: AuthContext = Depends(console_staff
 
 @router.post("/{user_id}")
 async def update_user(
-    user_id: int, request: Request, ctx: AuthContext = Depends(console_staff)  # noqa: B008
+    user_id: int,
+    request: Request,
+    ctx: AuthContext = Depends(console_staff),
 ) -> Response:
     form = await form_data(request, ctx)
     try:
         change = UserUpdate(
-            role=form.get("role") or None,  # type: ignore[arg-type]
+            role=form.get("role") or None,
             active={"yes": True, "no": False}.get(form.get("active", "")),
             reset_mfa=form.get("reset_mfa") == "yes",
         )

@@ -58,7 +58,9 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("last_seen_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_web_sessions_user_id_users"),
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_web_sessions_user_id_users"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id_hash", name=op.f("pk_web_sessions")),
@@ -67,7 +69,9 @@ def upgrade() -> None:
     op.create_table(
         "audit_events",
         sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True,
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
             nullable=False,
         ),
         sa.Column("at", UTCDateTime(), nullable=False),
@@ -93,11 +97,15 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("assigned_to", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["created_by"], ["users.id"], name=op.f("fk_cases_created_by_users"),
+            ["created_by"],
+            ["users.id"],
+            name=op.f("fk_cases_created_by_users"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["assigned_to"], ["users.id"], name=op.f("fk_cases_assigned_to_users"),
+            ["assigned_to"],
+            ["users.id"],
+            name=op.f("fk_cases_assigned_to_users"),
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),

@@ -1,0 +1,1 @@
+"""Evidence: vault (content-addressed, encrypted), custody log, web capture, bundles, verifier."""

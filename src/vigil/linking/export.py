@@ -1,0 +1,91 @@
+"""Graph exports: GraphML and GEXF (Gephi, via networkx) and CSV for Maltego's table import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import networkx as nx
+
+from vigil.errors import InvalidInput
+
+FORMATS = ("graphml", "gexf", "csv")
+
+#: Our node kinds → Maltego's standard entity types (pick these in the import wizard).
+MALTEGO_TYPES = {
+    "account": "maltego.Alias",
+    "phone": "maltego.PhoneNumber",
+    "email": "maltego.EmailAddress",
+    "url": "maltego.URL",
+    "iban": "maltego.BankAccount",
+    "card": "maltego.BankAccount",
+    "btc": "maltego.CryptocurrencyAddress",
+    "eth": "maltego.CryptocurrencyAddress",
+    "tron": "maltego.CryptocurrencyAddress",
+    "media_hash": "maltego.Hash",
+    "post": "maltego.Phrase",
+    "thread": "maltego.Phrase",
+    "case": "maltego.Phrase",
+}
+CSV_COLUMNS = (
+    "source_type", "source_value", "source_kind", "relation", "target_type", "target_value",
+    "target_kind", "observed_at", "seen_in",
+)
+
+
+def _flat(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy whose attributes are all str/int/float (GraphML and GEXF accept nothing else)."""
+    flat = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        flat.add_node(node, **{k: "" if v is None else v for k, v in data.items()})
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        flat.add_edge(u, v, key=key, **{k: "" if x is None else x for k, x in data.items()})
+    return flat
+
+
+def to_csv(graph: nx.MultiDiGraph) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for u, v, data in sorted(graph.edges(data=True), key=lambda e: (e[2]["observed_at"], e[0])):
+        src, dst = graph.nodes[u], graph.nodes[v]
+        writer.writerow([
+            MALTEGO_TYPES.get(src["kind"], "maltego.Phrase"), src["label"], src["kind"],
+            data["relation"],
+            MALTEGO_TYPES.get(dst["kind"], "maltego.Phrase"), dst["label"], dst["kind"],
+            data["observed_at"], data["source"],
+        ])
+    return out.getvalue()
+
+
+def export_graph(graph: nx.MultiDiGraph, fmt: str, out: Path) -> None:
+    """Write ``graph`` to ``out`` in ``fmt`` (graphml, gexf or csv); nothing on a bad format."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r} (use {', '.join(FORMATS)})", field="format")
+    if fmt == "csv":
+        out.write_text(to_csv(graph), encoding="utf-8")
+        return
+    tmp = out.with_name(f".{out.name}.part")
+    try:
+        if fmt == "graphml":
+            nx.write_graphml(_flat(graph), tmp)
+        else:
+            nx.write_gexf(_flat(graph), tmp)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def export_bytes(graph: nx.MultiDiGraph, fmt: str) -> bytes:
+    """The export as bytes (for downloads)."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r} (use {', '.join(FORMATS)})", field="format")
+    if fmt == "csv":
+        return to_csv(graph).encode("utf-8")
+    buffer = io.BytesIO()
+    if fmt == "graphml":
+        nx.write_graphml(_flat(graph), buffer)
+    else:
+        nx.write_gexf(_flat(graph), buffer)
+    return buffer.getvalue()

@@ -1,0 +1,82 @@
+"""Bulk reads and writes of posts for the pipeline: one statement per batch, not per post."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from vigil.clock import utcnow
+from vigil.storage.tables.monitoring import (
+    MonitorError,
+    MonitorPost,
+    MonitorPostTarget,
+    MonitorSource,
+)
+
+#: SQLite allows 32,766 bound variables per statement; keep lookups well under it.
+LOOKUP_CHUNK = 900
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table))
+
+
+def existing_keys(session: Session, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start:start + LOOKUP_CHUNK]
+        rows = session.execute(
+            select(MonitorPost.platform, MonitorPost.post_id).where(
+                tuple_(MonitorPost.platform, MonitorPost.post_id).in_(chunk)
+            )
+        )
+        found.update((p, i) for p, i in rows)
+    return found
+
+
+def insert_posts(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], int]:
+    """Insert, skipping (platform, post id) already stored; returns the ids of new rows."""
+    if not rows:
+        return {}
+    stmt = (
+        _insert(session, MonitorPost.__table__)
+        .on_conflict_do_nothing(index_elements=["platform", "post_id"])
+        .returning(MonitorPost.__table__.c.id, MonitorPost.__table__.c.platform,
+                   MonitorPost.__table__.c.post_id)
+    )
+    result = session.execute(stmt, list(rows))
+    return {(platform, post_id): pid for pid, platform, post_id in result}
+
+
+def insert_targets(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
+    data = list(rows)
+    if data:
+        session.execute(
+            _insert(session, MonitorPostTarget.__table__).on_conflict_do_nothing(), data
+        )
+
+
+def insert_errors(session: Session, source_id: int | None,
+                  errors: Sequence[tuple[str, str]]) -> None:
+    if errors:
+        now = utcnow()
+        session.execute(
+            insert(MonitorError),
+            [{"source_id": source_id, "item": item[:255], "message": message[:500], "at": now}
+             for item, message in errors],
+        )
+
+
+def save_checkpoint(session: Session, source_id: int, checkpoint: Mapping[str, Any]) -> None:
+    session.execute(
+        update(MonitorSource)
+        .where(MonitorSource.id == source_id)
+        .values(checkpoint=json.dumps(checkpoint, sort_keys=True), checkpoint_at=utcnow(),
+                last_error=None)
+    )
