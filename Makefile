@@ -10,7 +10,7 @@ PIP_INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c $(CONSTRAINT
 export VIGIL_HOME ?= $(CURDIR)/vigil-data
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint typecheck unit lock clean serve
+.PHONY: demo test lint typecheck unit lock clean serve docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,6 @@ lock: $(BIN)/python
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m vigil.cli.reference > docs/cli.md

@@ -11,6 +11,8 @@ from vigil.cases.service import CaseService
 from vigil.evidence.service import EvidenceService
 from vigil.flows.consent_withdrawal import ConsentWithdrawal
 from vigil.linking.service import LinkingService, linking_from_settings
+from vigil.monitoring.service import MonitoringService
+from vigil.monitoring.settings import MonitorSettings
 from vigil.security.accounts import AccountService, LoginLimits
 from vigil.security.audit import AuditLog, AuditSearch
 from vigil.security.authorization import Authorizer
@@ -35,6 +37,7 @@ class Services:
     consent_withdrawal: ConsentWithdrawal
     evidence: EvidenceService
     linking: LinkingService
+    monitoring: MonitoringService
 
     @classmethod
     def from_settings(
@@ -80,6 +83,7 @@ class Services:
             consent_withdrawal=ConsentWithdrawal(cases),
             evidence=EvidenceService.from_settings(settings, db, audit, authorizer),
             linking=linking_from_settings(settings, db, audit, authorizer),
+            monitoring=MonitoringService(db, audit, authorizer, MonitorSettings()),
         )
 
     def close(self) -> None:

@@ -20,8 +20,7 @@ from vigil.services import Services
 
 def _case(services: Services, consents: list[str]) -> tuple[str, str]:
     return services.cases.intake.submit(
-        ReportCreate(description="threats", category="threats", anonymous=True,
-                     consents=consents),
+        ReportCreate(description="threats", category="threats", anonymous=True, consents=consents),
         client="t",
     )
 
@@ -29,8 +28,13 @@ def _case(services: Services, consents: list[str]) -> tuple[str, str]:
 def _service(services: Services) -> int:
     return services.cases.referrals.add_service(
         Actor.operator(),
-        ServiceEntry(name="Legal aid clinic", kind="legal_aid", country="kr", languages="ko,en",
-                     contact="+82 2 000 0000"),
+        ServiceEntry(
+            name="Legal aid clinic",
+            kind="legal_aid",
+            country="kr",
+            languages="ko,en",
+            contact="+82 2 000 0000",
+        ),
     ).id
 
 
@@ -47,14 +51,20 @@ def test_referral_without_consent_refused_and_override_audited(
         )
     with pytest.raises(PermissionDenied):  # caseworkers cannot override
         services.cases.referrals.refer(
-            caseworker, reference,
-            ReferralCreate(service_id=service_id, shared="summary",
-                           override_reason="imminent danger to her life"),
+            caseworker,
+            reference,
+            ReferralCreate(
+                service_id=service_id,
+                shared="summary",
+                override_reason="imminent danger to her life",
+            ),
         )
     referral = services.cases.referrals.refer(
-        supervisor, reference,
-        ReferralCreate(service_id=service_id, shared="summary",
-                       override_reason="imminent danger to her life"),
+        supervisor,
+        reference,
+        ReferralCreate(
+            service_id=service_id, shared="summary", override_reason="imminent danger to her life"
+        ),
     )
     assert referral.overridden and referral.status == "pending"
     events = services.audit_search.search(
@@ -77,8 +87,7 @@ class Recorder(WithdrawalHandler):
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, int]] = []
 
-    def withdraw(self, reference: str, purpose: str,
-                 dependents: Sequence[StoppedDependent]) -> int:
+    def withdraw(self, reference: str, purpose: str, dependents: Sequence[StoppedDependent]) -> int:
         self.calls.append((reference, purpose, len(dependents)))
         return len(dependents)
 

@@ -95,8 +95,10 @@ def test_later_evidence_messages_and_deletion_request(services: Services) -> Non
     assert intake.case_for_token(token) == case_id
     with pytest.raises(NotFound):
         intake.case_for_token(token[:-1] + ("0" if token[-1] != "0" else "1"))
-    assert intake.add_evidence(case_id, [Upload(None, b"plain text note")],
-                               ["https://example.com/2"]) == 2
+    assert (
+        intake.add_evidence(case_id, [Upload(None, b"plain text note")], ["https://example.com/2"])
+        == 2
+    )
     with pytest.raises(InvalidInput):
         intake.add_evidence(case_id, [Upload("x.exe", b"MZ\x90\x00\xff\xfe\x00\x81")])
     intake.send_message(case_id, "Thank you")

@@ -87,7 +87,7 @@ def test_a_caseworker_cannot_ask_about_someone_elses_case(
 def test_only_a_supervisor_opens_the_other_case_and_it_is_audited(
     services: Services, three_cases: tuple[list[object], list[str]], new_staff: StaffFactory
 ) -> None:
-    workers, refs = three_cases
+    _workers, refs = three_cases
     token = services.linking.links_for_case(Actor.operator(), refs[0])[0].token
     investigator = new_staff(services, Role.INVESTIGATOR).actor  # type: ignore[attr-defined]
     with pytest.raises(PermissionDenied):
@@ -106,10 +106,12 @@ def test_only_a_supervisor_opens_the_other_case_and_it_is_audited(
 
 
 def test_case_graph_masks_linked_cases_and_exports_open_in_networkx(
-    services: Services, three_cases: tuple[list[object], list[str]], new_staff: StaffFactory,
+    services: Services,
+    three_cases: tuple[list[object], list[str]],
+    new_staff: StaffFactory,
     tmp_path: object,
 ) -> None:
-    workers, refs = three_cases
+    _workers, refs = three_cases
     investigator = new_staff(services, Role.INVESTIGATOR).actor  # type: ignore[attr-defined]
     graph = services.linking.case_graph(investigator, refs[0])
     labels = {d["label"] for _n, d in graph.nodes(data=True)}
@@ -136,19 +138,27 @@ def test_networks_and_repeat_perpetrators(
     start = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
     for i, author in enumerate(("troll_a", "troll_b", "troll_c")):
         for j in range(2):
-            services.linking.record_post(monitor, PostObservation(
-                platform="x", post_id=f"p{i}{j}", author=author, thread="t1",
-                text="she deserves it", reply_to_author="journalist_x",
-                posted_at=start + timedelta(minutes=5 * i + j), media_hashes=["ab" * 32],
-            ))
+            services.linking.record_post(
+                monitor,
+                PostObservation(
+                    platform="x",
+                    post_id=f"p{i}{j}",
+                    author=author,
+                    thread="t1",
+                    text="she deserves it",
+                    reply_to_author="journalist_x",
+                    posted_at=start + timedelta(minutes=5 * i + j),
+                    media_hashes=["ab" * 32],
+                ),
+            )
     networks = services.linking.networks(investigator)
     assert networks[0].rank == 1
     assert {"x:troll_a", "x:troll_b", "x:troll_c"} <= set(networks[0].accounts)
     assert {"co_posting", "shared_media", "reply_pattern"} <= set(networks[0].evidence)
     repeat = services.linking.repeat_perpetrators(investigator)
     top = {(r.label, r.cases) for r in repeat}
-    assert ("+821012345678", 2) in top
-    assert (WALLET, 2) in top
+    assert ("+821012345678", 3) in top
+    assert (WALLET, 3) in top
     # @perp_kim (ig) and @perp.k1m (insta) look alike: one person across two cases.
     assert any(r.cases == 2 and r.kind == "account" for r in repeat)
     with pytest.raises(PermissionDenied):
@@ -162,7 +172,7 @@ def test_deleting_a_case_removes_its_links(
 
     from vigil.storage.tables.cases import Case
 
-    workers, refs = three_cases
+    _workers, refs = three_cases
     with services.db.transaction() as session:
         session.execute(delete(Case).where(Case.reference == refs[1]))
     links = services.linking.links_for_case(Actor.operator(), refs[0])

@@ -28,7 +28,7 @@ QUESTIONS: Mapping[str, int] = {
     "escalating": 2,
     "self_harm_concern": 3,
 }
-MEDIUM_SCORE = 4
+MEDIUM_SCORE = 3
 HIGH_SCORE = 8
 
 #: Checklist item → the answers that call for it ("always" for every case).

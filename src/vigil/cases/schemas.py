@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from vigil.cases.taxonomy import (
     CATEGORIES,
@@ -62,7 +62,7 @@ class ReportCreate(BaseModel):
     description: str = Field(min_length=1, max_length=20_000, repr=False)
     category: str
     anonymous: bool
-    name: str | None = Field(default=None, max_length=200, repr=False)
+    name: str | None = Field(default=None, max_length=200, repr=False, validate_default=True)
     contact: str | None = Field(default=None, max_length=300, repr=False)
     links: list[str] = Field(default_factory=list, max_length=50)
     consents: list[str] = Field(default_factory=list)
@@ -115,18 +115,21 @@ class ReportCreate(BaseModel):
     def _language(cls, value: str) -> str:
         return _one_of(value, LANGUAGE_CODES, "language")
 
-    @field_validator("name", "contact", "when")
+    @field_validator("contact", "when")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
 
-    @model_validator(mode="after")
-    def _named_or_anonymous(self) -> ReportCreate:
-        if self.anonymous and self.name:
+    @field_validator("name")
+    @classmethod
+    def _named_or_anonymous(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = (value or "").strip() or None
+        anonymous = info.data.get("anonymous")
+        if anonymous is True and value:
             raise ValueError("leave the name empty for an anonymous report")
-        if not self.anonymous and not self.name:
+        if anonymous is False and not value:
             raise ValueError("give a name, or choose to report anonymously")
-        return self
+        return value
 
 
 class ReportReceipt(BaseModel):

@@ -22,8 +22,9 @@ from vigil.linking.export import FORMATS, export_graph
 from vigil.linking.extract import IdentifierExtractor
 from vigil.security.actor import Actor
 
-app = typer.Typer(help="Perpetrator linking: identifiers, entity graph, exports.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Perpetrator linking: identifiers, entity graph, exports.", no_args_is_help=True
+)
 
 
 def _records(stream: TextIO) -> Iterator[tuple[object, str]]:
@@ -75,5 +76,7 @@ def graph(
     with open_services() as services:
         entity_graph = services.linking.case_graph(Actor.operator(), case)
     export_graph(entity_graph, fmt, out)
-    typer.echo(f"{entity_graph.number_of_nodes()} nodes, {entity_graph.number_of_edges()} "
-               f"edges → {out}", err=True)
+    typer.echo(
+        f"{entity_graph.number_of_nodes()} nodes, {entity_graph.number_of_edges()} edges → {out}",
+        err=True,
+    )

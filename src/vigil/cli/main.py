@@ -14,6 +14,7 @@ app = typer.Typer(
     help="Vigil: monitoring, detection, survivor cases and evidence against online GBV.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 
 

@@ -30,11 +30,15 @@ HOMOGLYPHS: Final[dict[str, str]] = {
     "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ѵ": "v",
 }  # fmt: skip
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_SPACED = re.compile(r"(?<!\w)(?:\w[ .\-_*·]){2,}\w(?!\w)")
+# A lone "a"/"i" before a spaced-out word is a real word ("you are a s l u t").
+_SPACED = re.compile(r"(?<!\w)(?![ai] )(?:\w[ .\-_*·]){2,}\w(?!\w)")
 _SEPARATORS = re.compile(r"[ .\-_*·]")
 _REPEATS = re.compile(r"(\w)\1{2,}")
-_LEET_TOKEN = re.compile(r"\w*[a-z][0-9@$€£|!][\w@$€£|!]*|[0-9@$€£|!]+[a-z][\w@$€£|!]*")
+# A leet character counts only inside a word, before a letter: "b1tch", "wh0re", "@ss".
+_LEET_TOKEN = re.compile(r"[\w@$€£|!]*[0-9@$€£|!]+[a-z][\w@$€£|!]*")
+_LEET_ANY = re.compile(r"[0-9@$€£|!][a-z]")
 _MIXED = re.compile(r"[a-z]")
+_HOMOGLYPH_ANY = re.compile("[" + "".join(HOMOGLYPHS) + "]")
 _KEEP_NFKC = range(0x3130, 0x3190)  # Hangul compatibility jamo (ㅅㅂ) must stay as typed
 
 
@@ -66,7 +70,7 @@ def _fold_token(match: re.Match[str]) -> str:
 
 
 def _homoglyphs(text: str) -> str:
-    if not _MIXED.search(text):
+    if not _HOMOGLYPH_ANY.search(text) or not _MIXED.search(text):
         return text
     out = []
     for word in re.split(r"(\W+)", text):
@@ -78,7 +82,7 @@ def _homoglyphs(text: str) -> str:
 
 def _char_step(text: str) -> str:
     folded = text.translate(char_table())
-    if any(c in folded for c in LEET):
+    if _LEET_ANY.search(folded):
         folded = _LEET_TOKEN.sub(_fold_token, folded)
     return _homoglyphs(folded)
 
@@ -102,7 +106,7 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
             where.append(i)
     s = "".join(chars)
     # Leetspeak and homoglyphs map one character to one: offsets do not move.
-    if any(c in s for c in LEET):
+    if _LEET_ANY.search(s):
         s = _LEET_TOKEN.sub(_fold_token, s)
     s = _homoglyphs(s)
     s, where = _sub_with_offsets(_SPACED, lambda m: _SEPARATORS.sub("", m.group(0)), s, where)

@@ -11,8 +11,8 @@ from vigil.linking.urls import PLATFORM_HOSTS, SHORTENERS, canonicalize, profile
 
 _TRAILING = ".,;:!?)]}'\"»”’。、，！？）」』"
 _KNOWN_HOSTS = "|".join(
-    re.escape(h) for h in sorted(set(PLATFORM_HOSTS) | SHORTENERS | {"wa.me"}, key=len,
-                                 reverse=True)
+    re.escape(h)
+    for h in sorted(set(PLATFORM_HOSTS) | SHORTENERS | {"wa.me"}, key=len, reverse=True)
 )
 _URL = re.compile(
     r"(?i)(?<![A-Za-z0-9@._-])(?:https?://[^\s<>\"'`]+|www\.[^\s<>\"'`]+|"
@@ -23,12 +23,31 @@ _HANDLE = re.compile(
 )
 #: Words before a handle that say which platform it lives on (the nearest one wins).
 PLATFORM_WORDS = {
-    "instagram": "instagram", "insta": "instagram", "ig": "instagram", "인스타": "instagram",
-    "인스타그램": "instagram", "twitter": "x", "tweet": "x", "트위터": "x", "x.com": "x",
-    "tiktok": "tiktok", "틱톡": "tiktok", "telegram": "telegram", "텔레그램": "telegram",
-    "tg": "telegram", "facebook": "facebook", "fb": "facebook", "페이스북": "facebook",
-    "threads": "threads", "youtube": "youtube", "유튜브": "youtube", "snapchat": "snapchat",
-    "twitch": "twitch", "reddit": "reddit", "vk": "vk", "onlyfans": "onlyfans",
+    "instagram": "instagram",
+    "insta": "instagram",
+    "ig": "instagram",
+    "인스타": "instagram",
+    "인스타그램": "instagram",
+    "twitter": "x",
+    "tweet": "x",
+    "트위터": "x",
+    "x.com": "x",
+    "tiktok": "tiktok",
+    "틱톡": "tiktok",
+    "telegram": "telegram",
+    "텔레그램": "telegram",
+    "tg": "telegram",
+    "facebook": "facebook",
+    "fb": "facebook",
+    "페이스북": "facebook",
+    "threads": "threads",
+    "youtube": "youtube",
+    "유튜브": "youtube",
+    "snapchat": "snapchat",
+    "twitch": "twitch",
+    "reddit": "reddit",
+    "vk": "vk",
+    "onlyfans": "onlyfans",
 }
 _PLATFORM_WORD = re.compile(
     r"(?i)(?<![A-Za-z0-9])("
@@ -62,21 +81,43 @@ class UrlExtractor(Extractor):
             start, end = m.start(), m.start() + len(value)
             canonical = canonicalize(value)
             notes = tuple(
-                n for n, on in (("shortener", canonical.shortener),
-                                ("tracking_removed", canonical.removed_tracking)) if on
+                n
+                for n, on in (
+                    ("shortener", canonical.shortener),
+                    ("tracking_removed", canonical.removed_tracking),
+                )
+                if on
             )
             if canonical.host == "wa.me":
                 digits = canonical.url.split("/")[3] if canonical.url.count("/") >= 3 else ""
                 e164 = e164_or_none(digits.split("?")[0])
                 if e164:
-                    found.append(Identifier("phone", value, e164, start, end,
-                                            platform="whatsapp", notes=("whatsapp",)))
+                    found.append(
+                        Identifier(
+                            "phone",
+                            value,
+                            e164,
+                            start,
+                            end,
+                            platform="whatsapp",
+                            notes=("whatsapp",),
+                        )
+                    )
                     continue
             account = profile_account(canonical)
             if account is not None:
                 platform, username = account
-                found.append(Identifier("profile_url", value, f"{platform}:{username}", start,
-                                        end, platform=platform, notes=notes))
+                found.append(
+                    Identifier(
+                        "profile_url",
+                        value,
+                        f"{platform}:{username}",
+                        start,
+                        end,
+                        platform=platform,
+                        notes=notes,
+                    )
+                )
                 continue
             found.append(Identifier("url", value, canonical.url, start, end, notes=notes))
         return found
@@ -103,6 +144,7 @@ class HandleExtractor(Extractor):
                 continue  # "@3", "@2024" or "@3pm" is a time or a year, not an account
             platform = platform_hint(text, m.start())
             normalized = f"{platform}:{name.lower()}" if platform else f"@{name.lower()}"
-            found.append(Identifier("handle", m.group(0), normalized, m.start(), m.end(),
-                                    platform=platform))
+            found.append(
+                Identifier("handle", m.group(0), normalized, m.start(), m.end(), platform=platform)
+            )
         return found

@@ -17,26 +17,54 @@ DEFAULT_PHONE_REGIONS = ("KR", "ID", "CI", "GE", "MV", "BA", "MK")
 #: Providers that ignore dots (Gmail) or ``+tags`` in the local part: one mailbox, many spellings.
 _DOTLESS_PROVIDERS = frozenset({"gmail.com", "googlemail.com"})
 _PLUS_TAG_PROVIDERS = _DOTLESS_PROVIDERS | frozenset(
-    {"outlook.com", "hotmail.com", "live.com", "proton.me", "protonmail.com", "fastmail.com",
-     "icloud.com", "yahoo.com"}
+    {
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "proton.me",
+        "protonmail.com",
+        "fastmail.com",
+        "icloud.com",
+        "yahoo.com",
+    }
 )
 
 _AT = r"(?:@|\s?[\[\(\{]\s?(?:at|AT|골뱅이)\s?[\]\)\}]\s?)"
 _DOT = r"(?:\.|\s?[\[\(\{]\s?(?:dot|DOT|점)\s?[\]\)\}]\s?)"
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})" + _AT
-    + r"((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?" + _DOT + r")+[A-Za-z]{2,24})(?![A-Za-z0-9-])"
+    r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})"
+    + _AT
+    + r"((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    + _DOT
+    + r")+[A-Za-z]{2,24})(?![A-Za-z0-9-])"
 )
 _DOT_NORMAL = re.compile(r"\s?[\[\(\{]\s?(?:dot|DOT|점)\s?[\]\)\}]\s?")
 
 #: "kakao id: name", "LINE: name", "텔레그램 아이디 : name" … → platform, as accounts are keyed.
 MESSAGING_APPS = {
-    "kakaotalk": "kakao", "kakao": "kakao", "카카오톡": "kakao", "카톡": "kakao",
-    "line": "line", "라인": "line", "wechat": "wechat", "weixin": "wechat", "微信": "wechat",
-    "signal": "signal", "skype": "skype", "viber": "viber", "snapchat": "snapchat",
-    "snap": "snapchat", "discord": "discord", "session": "session", "threema": "threema",
-    "telegram": "telegram", "텔레그램": "telegram", "tg": "telegram", "wickr": "wickr",
-    "zalo": "zalo", "imo": "imo",
+    "kakaotalk": "kakao",
+    "kakao": "kakao",
+    "카카오톡": "kakao",
+    "카톡": "kakao",
+    "line": "line",
+    "라인": "line",
+    "wechat": "wechat",
+    "weixin": "wechat",
+    "微信": "wechat",
+    "signal": "signal",
+    "skype": "skype",
+    "viber": "viber",
+    "snapchat": "snapchat",
+    "snap": "snapchat",
+    "discord": "discord",
+    "session": "session",
+    "threema": "threema",
+    "telegram": "telegram",
+    "텔레그램": "telegram",
+    "tg": "telegram",
+    "wickr": "wickr",
+    "zalo": "zalo",
+    "imo": "imo",
 }
 _APP_NAMES = "|".join(sorted((re.escape(k) for k in MESSAGING_APPS), key=len, reverse=True))
 _MESSAGING = re.compile(
@@ -67,8 +95,16 @@ class EmailExtractor(Extractor):
             if local.endswith(".") or ".." in local:
                 continue
             notes = ("deobfuscated",) if "@" not in m.group(0) or m.group(2) != domain else ()
-            found.append(Identifier("email", m.group(0), normalize_email(local, domain),
-                                    m.start(), m.end(), notes=notes))
+            found.append(
+                Identifier(
+                    "email",
+                    m.group(0),
+                    normalize_email(local, domain),
+                    m.start(),
+                    m.end(),
+                    notes=notes,
+                )
+            )
         return found
 
 
@@ -98,8 +134,9 @@ class PhoneExtractor(Extractor):
         self.regions = tuple(regions)
 
     def _hinted_regions(self, text: str) -> frozenset[str]:
-        return frozenset(r for pattern, r in _SCRIPT_REGIONS if r in self.regions and
-                         pattern.search(text))
+        return frozenset(
+            r for pattern, r in _SCRIPT_REGIONS if r in self.regions and pattern.search(text)
+        )
 
     def extract(self, text: str) -> list[Identifier]:
         hinted = self._hinted_regions(text)
@@ -150,7 +187,14 @@ class MessagingIdExtractor(Extractor):
         for m in _MESSAGING.finditer(text):
             platform = MESSAGING_APPS[m.group(1).lower()]
             name = m.group(2).rstrip("._-")
-            found.append(Identifier("messaging_id", m.group(0)[: m.start(2) - m.start() + len(name)],
-                                    f"{platform}:{name.lower()}", m.start(),
-                                    m.start(2) + len(name), platform=platform))
+            found.append(
+                Identifier(
+                    "messaging_id",
+                    m.group(0)[: m.start(2) - m.start() + len(name)],
+                    f"{platform}:{name.lower()}",
+                    m.start(),
+                    m.start(2) + len(name),
+                    platform=platform,
+                )
+            )
         return found

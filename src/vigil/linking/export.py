@@ -9,6 +9,7 @@ from pathlib import Path
 import networkx as nx
 
 from vigil.errors import InvalidInput
+from vigil.linking.graph import EntityGraph
 
 FORMATS = ("graphml", "gexf", "csv")
 
@@ -29,14 +30,21 @@ MALTEGO_TYPES = {
     "case": "maltego.Phrase",
 }
 CSV_COLUMNS = (
-    "source_type", "source_value", "source_kind", "relation", "target_type", "target_value",
-    "target_kind", "observed_at", "seen_in",
+    "source_type",
+    "source_value",
+    "source_kind",
+    "relation",
+    "target_type",
+    "target_value",
+    "target_kind",
+    "observed_at",
+    "seen_in",
 )
 
 
-def _flat(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+def _flat(graph: EntityGraph) -> EntityGraph:
     """A copy whose attributes are all str/int/float (GraphML and GEXF accept nothing else)."""
-    flat = nx.MultiDiGraph()
+    flat: EntityGraph = nx.MultiDiGraph()
     for node, data in graph.nodes(data=True):
         flat.add_node(node, **{k: "" if v is None else v for k, v in data.items()})
     for u, v, key, data in graph.edges(keys=True, data=True):
@@ -44,22 +52,29 @@ def _flat(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return flat
 
 
-def to_csv(graph: nx.MultiDiGraph) -> str:
+def to_csv(graph: EntityGraph) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for u, v, data in sorted(graph.edges(data=True), key=lambda e: (e[2]["observed_at"], e[0])):
         src, dst = graph.nodes[u], graph.nodes[v]
-        writer.writerow([
-            MALTEGO_TYPES.get(src["kind"], "maltego.Phrase"), src["label"], src["kind"],
-            data["relation"],
-            MALTEGO_TYPES.get(dst["kind"], "maltego.Phrase"), dst["label"], dst["kind"],
-            data["observed_at"], data["source"],
-        ])
+        writer.writerow(
+            [
+                MALTEGO_TYPES.get(src["kind"], "maltego.Phrase"),
+                src["label"],
+                src["kind"],
+                data["relation"],
+                MALTEGO_TYPES.get(dst["kind"], "maltego.Phrase"),
+                dst["label"],
+                dst["kind"],
+                data["observed_at"],
+                data["source"],
+            ]
+        )
     return out.getvalue()
 
 
-def export_graph(graph: nx.MultiDiGraph, fmt: str, out: Path) -> None:
+def export_graph(graph: EntityGraph, fmt: str, out: Path) -> None:
     """Write ``graph`` to ``out`` in ``fmt`` (graphml, gexf or csv); nothing on a bad format."""
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r} (use {', '.join(FORMATS)})", field="format")
@@ -77,7 +92,7 @@ def export_graph(graph: nx.MultiDiGraph, fmt: str, out: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def export_bytes(graph: nx.MultiDiGraph, fmt: str) -> bytes:
+def export_bytes(graph: EntityGraph, fmt: str) -> bytes:
     """The export as bytes (for downloads)."""
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r} (use {', '.join(FORMATS)})", field="format")

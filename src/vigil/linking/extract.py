@@ -35,7 +35,8 @@ def extractor_registry() -> Registry[type[Extractor]]:
 def _fold_digits(text: str) -> str:
     """Full-width and other Unicode digits → ASCII, keeping every offset unchanged."""
     return "".join(
-        str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() and unicodedata.digit(c, -1) >= 0
+        str(unicodedata.digit(c))
+        if c.isdigit() and not c.isascii() and unicodedata.digit(c, -1) >= 0
         else c
         for c in text
     )
@@ -66,8 +67,15 @@ class IdentifierExtractor:
                 # Report the text as written, not as folded.
                 original = text[found.start : found.end]
                 if original != found.value:
-                    found = Identifier(found.type, original, found.normalized, found.start,
-                                       found.end, found.platform, found.notes)
+                    found = Identifier(
+                        found.type,
+                        original,
+                        found.normalized,
+                        found.start,
+                        found.end,
+                        found.platform,
+                        found.notes,
+                    )
                 candidates.append((extractor.priority, found))
         candidates.sort(key=lambda c: (-c[0], -(c[1].end - c[1].start), c[1].start))
         accepted: list[Identifier] = []

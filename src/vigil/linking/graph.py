@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import combinations
+from typing import TypeAlias
 
 import networkx as nx
 
@@ -32,6 +33,10 @@ CO_POSTING_WINDOW = timedelta(hours=1)
 REPLY_PATTERN_MIN = 2
 #: Identifier kinds that, shared, tie accounts to one person (URLs are too common to count).
 TYING_KINDS = frozenset({"phone", "email", "iban", "card", "btc", "eth", "tron"})
+#: The entity graph: node ids are strings ("n12"), data as described above.
+EntityGraph: TypeAlias = "nx.MultiDiGraph[str]"
+AccountGraph: TypeAlias = "nx.Graph[str]"
+
 #: Seed for community detection, so the same graph always gives the same networks.
 COMMUNITY_SEED = 7
 
@@ -58,17 +63,25 @@ class EdgeRow:
     observed_at: datetime
 
 
-def build_graph(nodes: Iterable[NodeRow], edges: Iterable[EdgeRow]) -> nx.MultiDiGraph:
-    graph = nx.MultiDiGraph()
+def build_graph(nodes: Iterable[NodeRow], edges: Iterable[EdgeRow]) -> EntityGraph:
+    graph: EntityGraph = nx.MultiDiGraph()
     for n in nodes:
         graph.add_node(
-            f"n{n.id}", kind=n.kind, label=n.label, platform=n.platform or "",
-            first_seen=n.first_seen.isoformat(), last_seen=n.last_seen.isoformat(),
+            f"n{n.id}",
+            kind=n.kind,
+            label=n.label,
+            platform=n.platform or "",
+            first_seen=n.first_seen.isoformat(),
+            last_seen=n.last_seen.isoformat(),
         )
     for e in edges:
         if f"n{e.src}" in graph and f"n{e.dst}" in graph:
             graph.add_edge(
-                f"n{e.src}", f"n{e.dst}", key=f"e{e.id}", relation=e.relation, source=e.source,
+                f"n{e.src}",
+                f"n{e.dst}",
+                key=f"e{e.id}",
+                relation=e.relation,
+                source=e.source,
                 observed_at=e.observed_at.isoformat(),
                 case=f"n-case-{e.case_id}" if e.case_id is not None else "",
             )
@@ -97,7 +110,7 @@ class RepeatPerpetrator:
     last_seen: str = ""
 
 
-def _cases_of(graph: nx.MultiDiGraph, node: str) -> set[str]:
+def _cases_of(graph: EntityGraph, node: str) -> set[str]:
     found = set()
     for _u, _v, data in graph.in_edges(node, data=True):
         if data.get("case"):
@@ -108,10 +121,10 @@ def _cases_of(graph: nx.MultiDiGraph, node: str) -> set[str]:
     return found
 
 
-def account_projection(graph: nx.MultiDiGraph) -> nx.Graph:
+def account_projection(graph: EntityGraph) -> AccountGraph:
     """Accounts joined by weighted evidence of acting together."""
     accounts = [n for n, d in graph.nodes(data=True) if d["kind"] == "account"]
-    proj = nx.Graph()
+    proj: AccountGraph = nx.Graph()
     proj.add_nodes_from(accounts)
 
     def tie(a: str, b: str, why: str) -> None:
@@ -141,8 +154,9 @@ def account_projection(graph: nx.MultiDiGraph) -> nx.Graph:
             for a, b in combinations(sorted(near), 2):
                 tie(a, b, why)
         elif kind == "case":
-            named = sorted(nb for nb in undirected.neighbors(node)
-                           if graph.nodes[nb]["kind"] == "account")
+            named = sorted(
+                nb for nb in undirected.neighbors(node) if graph.nodes[nb]["kind"] == "account"
+            )
             for a, b in combinations(named, 2):
                 tie(a, b, "same_case")
         elif kind == "thread":
@@ -173,7 +187,7 @@ def account_projection(graph: nx.MultiDiGraph) -> nx.Graph:
     return proj
 
 
-def rank_networks(graph: nx.MultiDiGraph, *, limit: int = 50) -> list[Network]:
+def rank_networks(graph: EntityGraph, *, limit: int = 50) -> list[Network]:
     """Clusters of accounts that act together, strongest first."""
     proj = account_projection(graph)
     proj.remove_nodes_from([n for n in list(proj) if proj.degree(n) == 0])
@@ -193,22 +207,33 @@ def rank_networks(graph: nx.MultiDiGraph, *, limit: int = 50) -> list[Network]:
         score = round(weight * math.log2(1 + len(members)) + 2.0 * len(cases), 2)
         seen = sorted(graph.nodes[m]["first_seen"] for m in members)
         last = sorted(graph.nodes[m]["last_seen"] for m in members)
-        networks.append(Network(0, score, sorted(str(graph.nodes[m]["label"]) for m in members),
-                                dict(evidence), len(cases), seen[0], last[-1]))
+        networks.append(
+            Network(
+                0,
+                score,
+                sorted(str(graph.nodes[m]["label"]) for m in members),
+                dict(evidence),
+                len(cases),
+                seen[0],
+                last[-1],
+            )
+        )
     networks.sort(key=lambda n: (-n.score, n.accounts))
     for i, network in enumerate(networks, start=1):
         network.rank = i
     return networks[:limit]
 
 
-def repeat_perpetrators(graph: nx.MultiDiGraph, *, min_cases: int = 2) -> list[RepeatPerpetrator]:
+def repeat_perpetrators(graph: EntityGraph, *, min_cases: int = 2) -> list[RepeatPerpetrator]:
     """Accounts and tying identifiers seen in ``min_cases`` or more cases; look-alike accounts
     count together (one person, several accounts)."""
-    candidates = [n for n, d in graph.nodes(data=True)
-                  if d["kind"] == "account" or d["kind"] in TYING_KINDS]
+    candidates = [
+        n for n, d in graph.nodes(data=True) if d["kind"] == "account" or d["kind"] in TYING_KINDS
+    ]
     groups = nx.utils.UnionFind(candidates)
-    accounts = {n: str(graph.nodes[n]["label"]) for n in candidates
-                if graph.nodes[n]["kind"] == "account"}
+    accounts = {
+        n: str(graph.nodes[n]["label"]) for n in candidates if graph.nodes[n]["kind"] == "account"
+    }
     for pair in lookalike_pairs(list(accounts.values())):
         same = [n for n, label in accounts.items() if label in (pair.a, pair.b)]
         groups.union(*same)
@@ -219,10 +244,15 @@ def repeat_perpetrators(graph: nx.MultiDiGraph, *, min_cases: int = 2) -> list[R
             continue
         ordered = sorted(group, key=lambda n: (-len(_cases_of(graph, n)), graph.nodes[n]["label"]))
         head = graph.nodes[ordered[0]]
-        results.append(RepeatPerpetrator(
-            label=str(head["label"]), kind=str(head["kind"]), platform=str(head["platform"]),
-            cases=len(cases), aliases=[str(graph.nodes[n]["label"]) for n in ordered[1:]],
-            first_seen=min(graph.nodes[n]["first_seen"] for n in group),
-            last_seen=max(graph.nodes[n]["last_seen"] for n in group),
-        ))
+        results.append(
+            RepeatPerpetrator(
+                label=str(head["label"]),
+                kind=str(head["kind"]),
+                platform=str(head["platform"]),
+                cases=len(cases),
+                aliases=[str(graph.nodes[n]["label"]) for n in ordered[1:]],
+                first_seen=min(graph.nodes[n]["first_seen"] for n in group),
+                last_seen=max(graph.nodes[n]["last_seen"] for n in group),
+            )
+        )
     return sorted(results, key=lambda r: (-r.cases, r.label))

@@ -16,8 +16,22 @@ from functools import lru_cache
 from confusable_homoglyphs import confusables
 
 #: Digits and signs that people type for letters ("l33t" spelling).
-DIGIT_SWAPS = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t",
-                             "8": "b", "9": "g", "$": "s", "@": "a", "!": "i", "|": "l"})
+DIGIT_SWAPS = str.maketrans(
+    {
+        "0": "o",
+        "1": "l",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "$": "s",
+        "@": "a",
+        "!": "i",
+        "|": "l",
+    }
+)
 #: ``i``/``l`` and ``rn``/``m`` look alike in most fonts.
 _VISUAL_PAIRS = (("rn", "m"), ("vv", "w"), ("i", "l"))
 _SEPARATORS = str.maketrans("", "", "._-· ")
@@ -91,7 +105,9 @@ def score(a: str, b: str) -> LookalikeScore:
     return LookalikeScore(a, b, round(ratio, 3), ("similar",) if ratio >= 0.5 else ())
 
 
-def lookalike_pairs(handles: list[str], threshold: float = LOOKALIKE_THRESHOLD) -> list[LookalikeScore]:
+def lookalike_pairs(
+    handles: list[str], threshold: float = LOOKALIKE_THRESHOLD
+) -> list[LookalikeScore]:
     """Every pair at or above ``threshold``, best first (blocks by skeleton prefix for speed)."""
     by_prefix: dict[str, list[str]] = {}
     for handle in sorted(set(handles)):

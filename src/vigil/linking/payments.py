@@ -15,12 +15,16 @@ from stdnum import iban, luhn
 from vigil.linking import bech32
 from vigil.linking.base import Extractor, Identifier
 
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?![A-Za-z0-9])")
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
+)
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 #: Issuer prefixes of the card networks people are asked to pay to.
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6011|65|64[4-9]|35|62|9860|8600)")
 _BASE58 = re.compile(r"(?<![A-Za-z0-9])[13T][1-9A-HJ-NP-Za-km-z]{25,34}(?![A-Za-z0-9])")
-_BECH32 = re.compile(r"(?<![A-Za-z0-9])(?:bc1|tb1|BC1|TB1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71}(?![A-Za-z0-9])")
+_BECH32 = re.compile(
+    r"(?<![A-Za-z0-9])(?:bc1|tb1|BC1|TB1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71}(?![A-Za-z0-9])"
+)
 _ETH = re.compile(r"(?<![A-Za-z0-9])0x[0-9a-fA-F]{40}(?![A-Za-z0-9])")
 
 #: Base58Check version bytes: Bitcoin P2PKH and P2SH, and TRON (where USDT is often asked).
@@ -79,16 +83,19 @@ class CryptoWalletExtractor(Extractor):
             value = m.group(0)
             version = _base58_version(value)
             if version in _BTC_VERSIONS and value[0] in "13":
-                found.append(Identifier("btc", value, value, m.start(), m.end(),
-                                        notes=("base58check",)))
+                found.append(
+                    Identifier("btc", value, value, m.start(), m.end(), notes=("base58check",))
+                )
             elif version == _TRON_VERSION and value[0] == "T":
-                found.append(Identifier("tron", value, value, m.start(), m.end(),
-                                        notes=("base58check",)))
+                found.append(
+                    Identifier("tron", value, value, m.start(), m.end(), notes=("base58check",))
+                )
         for m in _BECH32.finditer(text):
             value = m.group(0)
             if bech32.is_segwit_address(value):
-                found.append(Identifier("btc", value, value.lower(), m.start(), m.end(),
-                                        notes=("bech32",)))
+                found.append(
+                    Identifier("btc", value, value.lower(), m.start(), m.end(), notes=("bech32",))
+                )
         for m in _ETH.finditer(text):
             value = m.group(0)
             # EIP-55 mixed case is a checksum we cannot check without Keccak; the lower-case

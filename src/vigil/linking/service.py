@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import networkx as nx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,10 +47,15 @@ MIN_PURPOSE_LENGTH = 10
 
 
 def _out(identifier: Identifier) -> IdentifierOut:
-    return IdentifierOut(type=identifier.type, value=identifier.value,
-                         normalized=identifier.normalized, start=identifier.start,
-                         end=identifier.end, platform=identifier.platform,
-                         notes=list(identifier.notes))
+    return IdentifierOut(
+        type=identifier.type,
+        value=identifier.value,
+        normalized=identifier.normalized,
+        start=identifier.start,
+        end=identifier.end,
+        platform=identifier.platform,
+        notes=list(identifier.notes),
+    )
 
 
 class LinkingService:
@@ -96,8 +100,9 @@ class LinkingService:
             allowed = self.holds(actor, case) or self.authorizer.allows(actor, Action.LINK_READ)
             ref = case.reference
         if not allowed:
-            self.audit.record_alone(actor, what, record_type="case", record_id=ref,
-                                    outcome=Outcome.DENIED)
+            self.audit.record_alone(
+                actor, what, record_type="case", record_id=ref, outcome=Outcome.DENIED
+            )
             raise PermissionDenied("you do not hold this case")
 
     @staticmethod
@@ -133,17 +138,33 @@ class LinkingService:
             obs = Observation(source, when, source_ref, case.id, actor.user_id)
             case_node = self.store.case_node(session, case.id, when)
             for identifier in found:
-                node = self.store.node(session, identifier.entity_kind, identifier.normalized,
-                                       platform=identifier.platform, seen=when)
+                node = self.store.node(
+                    session,
+                    identifier.entity_kind,
+                    identifier.normalized,
+                    platform=identifier.platform,
+                    seen=when,
+                )
                 self.store.edge(session, case_node, node, "mentions", obs)
             session.flush()
             new_links = self._notify(session, case)
-            self.audit.record(session, actor, "link.ingest", record_type="case",
-                              record_id=case.reference, purpose=f"{len(found)} identifiers")
+            self.audit.record(
+                session,
+                actor,
+                "link.ingest",
+                record_type="case",
+                record_id=case.reference,
+                purpose=f"{len(found)} identifiers",
+            )
         return IngestResult(identifiers=[_out(i) for i in found], new_links=new_links)
 
     def add_case_media(
-        self, actor: Actor, reference: str, media_hash: str, *, evidence_ref: str,
+        self,
+        actor: Actor,
+        reference: str,
+        media_hash: str,
+        *,
+        evidence_ref: str,
         observed_at: datetime | None = None,
     ) -> int:
         """A media hash of the case's evidence; returns the number of new case links."""
@@ -154,12 +175,19 @@ class LinkingService:
             when = observed_at or utcnow()
             obs = Observation("evidence", when, evidence_ref, case.id, actor.user_id)
             node = self.store.node(session, "media_hash", media_hash.lower(), seen=when)
-            self.store.edge(session, self.store.case_node(session, case.id, when), node,
-                            "has_media", obs)
+            self.store.edge(
+                session, self.store.case_node(session, case.id, when), node, "has_media", obs
+            )
             session.flush()
             new_links = self._notify(session, case)
-            self.audit.record(session, actor, "link.ingest", record_type="case",
-                              record_id=case.reference, purpose="media hash")
+            self.audit.record(
+                session,
+                actor,
+                "link.ingest",
+                record_type="case",
+                record_id=case.reference,
+                purpose="media hash",
+            )
         return new_links
 
     def record_post(self, actor: Actor, post: PostObservation) -> IngestResult:
@@ -168,43 +196,67 @@ class LinkingService:
         found = self.extractor.extract(post.text) if post.text else []
         with self.db.transaction() as session:
             case = self._find_case(session, post.case_reference) if post.case_reference else None
-            obs = Observation("post", post.posted_at, post.post_id[:64],
-                              case.id if case else None, actor.user_id)
+            obs = Observation(
+                "post", post.posted_at, post.post_id[:64], case.id if case else None, actor.user_id
+            )
             when = post.posted_at
             platform = post.platform.lower()
-            author = self.store.node(session, "account", f"{platform}:{post.author.lower()}",
-                                     platform=platform, seen=when)
-            node = self.store.node(session, "post", f"{platform}:{post.post_id}", seen=when,
-                                   platform=platform)
+            author = self.store.node(
+                session,
+                "account",
+                f"{platform}:{post.author.lower()}",
+                platform=platform,
+                seen=when,
+            )
+            node = self.store.node(
+                session, "post", f"{platform}:{post.post_id}", seen=when, platform=platform
+            )
             self.store.edge(session, author, node, "posted", obs)
             if case is not None:
-                self.store.edge(session, self.store.case_node(session, case.id, when), node,
-                                "includes", obs)
+                self.store.edge(
+                    session, self.store.case_node(session, case.id, when), node, "includes", obs
+                )
             if post.thread:
-                thread = self.store.node(session, "thread", f"{platform}:{post.thread}",
-                                         seen=when, platform=platform)
+                thread = self.store.node(
+                    session, "thread", f"{platform}:{post.thread}", seen=when, platform=platform
+                )
                 self.store.edge(session, node, thread, "in_thread", obs)
             if post.reply_to_author:
                 target = self.store.node(
-                    session, "account", f"{platform}:{post.reply_to_author.lower()}",
-                    platform=platform, seen=when,
+                    session,
+                    "account",
+                    f"{platform}:{post.reply_to_author.lower()}",
+                    platform=platform,
+                    seen=when,
                 )
                 self.store.edge(session, author, target, "replied_to", obs)
             for media in post.media_hashes:
-                self.store.edge(session, node,
-                                self.store.node(session, "media_hash", media.lower(), seen=when),
-                                "has_media", obs)
+                self.store.edge(
+                    session,
+                    node,
+                    self.store.node(session, "media_hash", media.lower(), seen=when),
+                    "has_media",
+                    obs,
+                )
             for identifier in found:
                 self.store.edge(
-                    session, node,
-                    self.store.node(session, identifier.entity_kind, identifier.normalized,
-                                    platform=identifier.platform, seen=when),
-                    "mentions", obs,
+                    session,
+                    node,
+                    self.store.node(
+                        session,
+                        identifier.entity_kind,
+                        identifier.normalized,
+                        platform=identifier.platform,
+                        seen=when,
+                    ),
+                    "mentions",
+                    obs,
                 )
             session.flush()
             new_links = self._notify(session, case) if case is not None else 0
-            self.audit.record(session, actor, "link.post", record_type="post",
-                              record_id=post.post_id)
+            self.audit.record(
+                session, actor, "link.post", record_type="post", record_id=post.post_id
+            )
         return IngestResult(identifiers=[_out(i) for i in found], new_links=new_links)
 
     def _notify(self, session: Session, case: Case) -> int:
@@ -214,12 +266,19 @@ class LinkingService:
         for other_id, shared in self.store.cases_touching(session, mine, case.id).items():
             for node_id in shared:
                 for a, b in ((case.id, other_id), (other_id, case.id)):
-                    exists = session.scalar(select(LinkNotice.id).where(
-                        LinkNotice.case_id == a, LinkNotice.other_case_id == b,
-                        LinkNotice.node_id == node_id))
+                    exists = session.scalar(
+                        select(LinkNotice.id).where(
+                            LinkNotice.case_id == a,
+                            LinkNotice.other_case_id == b,
+                            LinkNotice.node_id == node_id,
+                        )
+                    )
                     if exists is None:
-                        session.add(LinkNotice(case_id=a, other_case_id=b, node_id=node_id,
-                                               created_at=utcnow()))
+                        session.add(
+                            LinkNotice(
+                                case_id=a, other_case_id=b, node_id=node_id, created_at=utcnow()
+                            )
+                        )
                         new += 1
         session.flush()
         return new
@@ -228,8 +287,10 @@ class LinkingService:
 
     def _links(self, session: Session, case: Case) -> list[tuple[Case, CaseLink]]:
         rows = session.execute(
-            select(LinkNotice, LinkNode).join(LinkNode, LinkNode.id == LinkNotice.node_id)
-            .where(LinkNotice.case_id == case.id).order_by(LinkNotice.created_at)
+            select(LinkNotice, LinkNode)
+            .join(LinkNode, LinkNode.id == LinkNotice.node_id)
+            .where(LinkNotice.case_id == case.id)
+            .order_by(LinkNotice.created_at)
         ).all()
         by_other: dict[int, list[tuple[LinkNotice, LinkNode]]] = {}
         for notice, node in rows:
@@ -239,12 +300,17 @@ class LinkingService:
             other = session.get(Case, other_id)
             if other is None:
                 continue
-            links.append((other, CaseLink(
-                token=self.store.token(case.id, other_id),
-                shared=[SharedTrace(kind=n.kind, value=n.label) for _x, n in items],
-                holder=self._holder(session, other),
-                first_linked=min(x.created_at for x, _n in items),
-            )))
+            links.append(
+                (
+                    other,
+                    CaseLink(
+                        token=self.store.token(case.id, other_id),
+                        shared=[SharedTrace(kind=n.kind, value=n.label) for _x, n in items],
+                        holder=self._holder(session, other),
+                        first_linked=min(x.created_at for x, _n in items),
+                    ),
+                )
+            )
         return links
 
     def links_for_case(self, actor: Actor, reference: str) -> list[CaseLink]:
@@ -253,8 +319,14 @@ class LinkingService:
         with self.db.transaction() as session:
             case = self._find_case(session, reference)
             links = [link for _other, link in self._links(session, case)]
-            self.audit.record(session, actor, "link.list", record_type="case",
-                              record_id=case.reference, purpose=f"{len(links)} links")
+            self.audit.record(
+                session,
+                actor,
+                "link.list",
+                record_type="case",
+                record_id=case.reference,
+                purpose=f"{len(links)} links",
+            )
             return links
 
     def notices(self, actor: Actor, *, unseen_only: bool = False) -> list[LinkNoticeOut]:
@@ -263,22 +335,37 @@ class LinkingService:
         if actor.user_id is None:
             return []
         with self.db.transaction() as session:
-            cases = session.scalars(select(Case).where(
-                (Case.created_by == actor.user_id) | (Case.assigned_to == actor.user_id)))
+            cases = session.scalars(
+                select(Case).where(
+                    (Case.created_by == actor.user_id) | (Case.assigned_to == actor.user_id)
+                )
+            )
             out = []
             for case in cases:
                 for other, link in self._links(session, case):
-                    notices = list(session.scalars(select(LinkNotice).where(
-                        LinkNotice.case_id == case.id, LinkNotice.other_case_id == other.id)))
+                    notices = list(
+                        session.scalars(
+                            select(LinkNotice).where(
+                                LinkNotice.case_id == case.id, LinkNotice.other_case_id == other.id
+                            )
+                        )
+                    )
                     seen = all(n.seen_at is not None for n in notices)
                     if unseen_only and seen:
                         continue
-                    out.append(LinkNoticeOut(id=min(n.id for n in notices),
-                                             case_reference=case.reference, link=link, seen=seen))
+                    out.append(
+                        LinkNoticeOut(
+                            id=min(n.id for n in notices),
+                            case_reference=case.reference,
+                            link=link,
+                            seen=seen,
+                        )
+                    )
                     for n in notices:
                         n.seen_at = n.seen_at or utcnow()
-            self.audit.record(session, actor, "link.notices", record_type="case",
-                              purpose=f"{len(out)} notices")
+            self.audit.record(
+                session, actor, "link.notices", record_type="case", purpose=f"{len(out)} notices"
+            )
             return out
 
     def open_link(self, actor: Actor, reference: str, token: str, purpose: str) -> OpenedLink:
@@ -286,33 +373,48 @@ class LinkingService:
         self.authorizer.require(actor, Action.LINK_OPEN_OTHER_CASE, record_type="case")
         purpose = purpose.strip()
         if len(purpose) < MIN_PURPOSE_LENGTH:
-            raise InvalidInput("say why you open the linked case (10 characters or more)",
-                               field="purpose")
+            raise InvalidInput(
+                "say why you open the linked case (10 characters or more)", field="purpose"
+            )
         with self.db.transaction() as session:
             case = self._find_case(session, reference)
             for other, link in self._links(session, case):
                 if link.token == token:
-                    self.audit.record(session, actor, "link.open_other_case",
-                                      record_type="case", record_id=other.reference,
-                                      purpose=f"from {case.reference}: {purpose}")
-                    return OpenedLink(reference=other.reference, title=other.title,
-                                      status=other.status, created_at=other.created_at,
-                                      holder=link.holder, shared=link.shared)
+                    self.audit.record(
+                        session,
+                        actor,
+                        "link.open_other_case",
+                        record_type="case",
+                        record_id=other.reference,
+                        purpose=f"from {case.reference}: {purpose}",
+                    )
+                    return OpenedLink(
+                        reference=other.reference,
+                        title=other.title,
+                        status=other.status,
+                        created_at=other.created_at,
+                        holder=link.holder,
+                        shared=link.shared,
+                    )
             raise NotFound("no such link for this case")
 
     # ---- graph and analysis ----------------------------------------------------------------
 
     @staticmethod
     def _rows(nodes: Iterable[LinkNode]) -> list[graphs.NodeRow]:
-        return [graphs.NodeRow(n.id, n.kind, n.label, n.platform, n.case_id, n.first_seen,
-                               n.last_seen) for n in nodes]
+        return [
+            graphs.NodeRow(n.id, n.kind, n.label, n.platform, n.case_id, n.first_seen, n.last_seen)
+            for n in nodes
+        ]
 
     @staticmethod
     def _edge_rows(edges: Iterable[LinkEdge]) -> list[graphs.EdgeRow]:
-        return [graphs.EdgeRow(e.id, e.src_id, e.dst_id, e.relation, e.source, e.case_id,
-                               e.observed_at) for e in edges]
+        return [
+            graphs.EdgeRow(e.id, e.src_id, e.dst_id, e.relation, e.source, e.case_id, e.observed_at)
+            for e in edges
+        ]
 
-    def _full_graph(self, session: Session) -> nx.MultiDiGraph:
+    def _full_graph(self, session: Session) -> graphs.EntityGraph:
         nodes = self._rows(session.scalars(select(LinkNode)))
         edges = self._edge_rows(session.scalars(select(LinkEdge)))
         graph = graphs.build_graph(nodes, edges)
@@ -321,7 +423,7 @@ class LinkingService:
                 graph.nodes[f"n{n.id}"]["label"] = f"case-{self.store.token('case', n.case_id)[:8]}"
         return graph
 
-    def case_graph(self, actor: Actor, reference: str) -> nx.MultiDiGraph:
+    def case_graph(self, actor: Actor, reference: str) -> graphs.EntityGraph:
         """The case, its traces, the public posts around them, and linked cases masked."""
         self.authorizer.require(actor, Action.LINK_READ, record_type="case")
         with self.db.transaction() as session:
@@ -332,12 +434,20 @@ class LinkingService:
             edges = list(session.scalars(select(LinkEdge).where(LinkEdge.case_id == case.id)))
             for other_id, shared in others.items():
                 other_node = session.scalar(select(LinkNode.id).where(LinkNode.case_id == other_id))
-                edges += [e for e in session.scalars(select(LinkEdge).where(
-                    LinkEdge.case_id == other_id)) if {e.src_id, e.dst_id} <= shared | {other_node}]
+                edges += [
+                    e
+                    for e in session.scalars(select(LinkEdge).where(LinkEdge.case_id == other_id))
+                    if {e.src_id, e.dst_id} <= shared | {other_node}
+                ]
             if mine:
-                edges += list(session.scalars(select(LinkEdge).where(
-                    LinkEdge.case_id.is_(None),
-                    LinkEdge.src_id.in_(mine) | LinkEdge.dst_id.in_(mine))))
+                edges += list(
+                    session.scalars(
+                        select(LinkEdge).where(
+                            LinkEdge.case_id.is_(None),
+                            LinkEdge.src_id.in_(mine) | LinkEdge.dst_id.in_(mine),
+                        )
+                    )
+                )
             ids = {n for e in edges for n in (e.src_id, e.dst_id)} | ({own.id} if own else set())
             nodes = self._rows(session.scalars(select(LinkNode).where(LinkNode.id.in_(ids))))
             graph = graphs.build_graph(nodes, self._edge_rows(edges))
@@ -350,10 +460,14 @@ class LinkingService:
                 else:
                     other = session.get(Case, n.case_id)
                     holder = self._holder(session, other) if other else Holder(name="?", role="")
-                    data["label"] = (other.reference if actor.is_operator and other else
-                                     f"linked case (ask {holder.name})")
-            self.audit.record(session, actor, "link.graph", record_type="case",
-                              record_id=case.reference)
+                    data["label"] = (
+                        other.reference
+                        if actor.is_operator and other
+                        else f"linked case (ask {holder.name})"
+                    )
+            self.audit.record(
+                session, actor, "link.graph", record_type="case", record_id=case.reference
+            )
             return graph
 
     def export_case_graph(self, actor: Actor, reference: str, fmt: str) -> bytes:
@@ -363,16 +477,26 @@ class LinkingService:
         self.authorizer.require(actor, Action.LINK_READ, record_type="network")
         with self.db.transaction() as session:
             ranked = graphs.rank_networks(self._full_graph(session), limit=limit)
-            self.audit.record(session, actor, "link.networks", record_type="network",
-                              purpose=f"{len(ranked)} networks")
+            self.audit.record(
+                session,
+                actor,
+                "link.networks",
+                record_type="network",
+                purpose=f"{len(ranked)} networks",
+            )
         return [NetworkOut(**vars(n)) for n in ranked]
 
     def repeat_perpetrators(self, actor: Actor) -> list[RepeatPerpetratorOut]:
         self.authorizer.require(actor, Action.LINK_READ, record_type="network")
         with self.db.transaction() as session:
             found = graphs.repeat_perpetrators(self._full_graph(session))
-            self.audit.record(session, actor, "link.repeat_perpetrators", record_type="network",
-                              purpose=f"{len(found)} entries")
+            self.audit.record(
+                session,
+                actor,
+                "link.repeat_perpetrators",
+                record_type="network",
+                purpose=f"{len(found)} entries",
+            )
         return [RepeatPerpetratorOut(**vars(r)) for r in found]
 
 

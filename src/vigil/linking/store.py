@@ -53,8 +53,15 @@ class GraphStore:
         key_hash = self.key_hash(kind, key)
         node = session.scalar(select(LinkNode).where(LinkNode.key_hash == key_hash))
         if node is None:
-            node = LinkNode(kind=kind, key_hash=key_hash, label=label or key, platform=platform,
-                            case_id=case_id, first_seen=seen, last_seen=seen)
+            node = LinkNode(
+                kind=kind,
+                key_hash=key_hash,
+                label=label or key,
+                platform=platform,
+                case_id=case_id,
+                first_seen=seen,
+                last_seen=seen,
+            )
             session.add(node)
             session.flush()
             return node
@@ -65,8 +72,9 @@ class GraphStore:
         return node
 
     def case_node(self, session: Session, case_id: int, seen: datetime) -> LinkNode:
-        return self.node(session, "case", str(case_id), label=f"case {case_id}", seen=seen,
-                         case_id=case_id)
+        return self.node(
+            session, "case", str(case_id), label=f"case {case_id}", seen=seen, case_id=case_id
+        )
 
     def edge(
         self, session: Session, src: LinkNode, dst: LinkNode, relation: str, obs: Observation
@@ -88,10 +96,17 @@ class GraphStore:
         )
         if existing is not None:
             return existing
-        edge = LinkEdge(src_id=src.id, dst_id=dst.id, relation=relation, source=obs.source,
-                        source_ref=obs.source_ref, case_id=obs.case_id,
-                        observed_at=obs.observed_at, created_at=obs.observed_at,
-                        created_by=obs.created_by)
+        edge = LinkEdge(
+            src_id=src.id,
+            dst_id=dst.id,
+            relation=relation,
+            source=obs.source,
+            source_ref=obs.source_ref,
+            case_id=obs.case_id,
+            observed_at=obs.observed_at,
+            created_at=obs.observed_at,
+            created_by=obs.created_by,
+        )
         session.add(edge)
         return edge
 
@@ -105,7 +120,9 @@ class GraphStore:
         return {n for row in rows for n in row if n != own}
 
     @staticmethod
-    def cases_touching(session: Session, node_ids: set[int], exclude_case: int) -> dict[int, set[int]]:
+    def cases_touching(
+        session: Session, node_ids: set[int], exclude_case: int
+    ) -> dict[int, set[int]]:
         """Other case id → the nodes of ``node_ids`` its observations touch."""
         if not node_ids:
             return {}

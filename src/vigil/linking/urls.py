@@ -13,10 +13,38 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 #: Query parameters that only track who clicked; dropped from canonical URLs.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "igsh",
-        "mc_cid", "mc_eid", "_ga", "_gl", "ref_src", "ref_url", "si", "feature", "share_id",
-        "sharer", "s_cid", "mibextid", "rdid", "xmt", "_hsenc", "_hsmi", "trk", "ttclid",
-        "is_from_webapp", "sender_device", "sender_web_id", "tt_from", "share_app_id",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "igsh",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "ref_url",
+        "si",
+        "feature",
+        "share_id",
+        "sharer",
+        "s_cid",
+        "mibextid",
+        "rdid",
+        "xmt",
+        "_hsenc",
+        "_hsmi",
+        "trk",
+        "ttclid",
+        "is_from_webapp",
+        "sender_device",
+        "sender_web_id",
+        "tt_from",
+        "share_app_id",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "hsa_", "vero_")
@@ -24,10 +52,35 @@ TRACKING_PREFIXES = ("utm_", "pk_", "hsa_", "vero_")
 #: Link shorteners: the target is unknown until someone follows the link.
 SHORTENERS = frozenset(
     {
-        "bit.ly", "bitly.com", "t.co", "tinyurl.com", "goo.gl", "ow.ly", "is.gd", "buff.ly",
-        "rebrand.ly", "cutt.ly", "s.id", "shorturl.at", "rb.gy", "t.ly", "lnkd.in", "tiny.cc",
-        "v.gd", "bl.ink", "short.io", "me-qr.com", "vm.tiktok.com", "vt.tiktok.com",
-        "fb.me", "youtu.be", "amzn.to", "han.gl", "me2.do", "naver.me", "url.kr",
+        "bit.ly",
+        "bitly.com",
+        "t.co",
+        "tinyurl.com",
+        "goo.gl",
+        "ow.ly",
+        "is.gd",
+        "buff.ly",
+        "rebrand.ly",
+        "cutt.ly",
+        "s.id",
+        "shorturl.at",
+        "rb.gy",
+        "t.ly",
+        "lnkd.in",
+        "tiny.cc",
+        "v.gd",
+        "bl.ink",
+        "short.io",
+        "me-qr.com",
+        "vm.tiktok.com",
+        "vt.tiktok.com",
+        "fb.me",
+        "youtu.be",
+        "amzn.to",
+        "han.gl",
+        "me2.do",
+        "naver.me",
+        "url.kr",
     }
 )
 
@@ -60,13 +113,69 @@ PLATFORM_HOSTS = {
 #: First path segments that are site pages, not user names.
 _RESERVED_PATHS = frozenset(
     {
-        "p", "reel", "reels", "stories", "explore", "share", "sharer", "sharer.php", "watch",
-        "status", "i", "home", "search", "hashtag", "login", "signup", "about", "help", "intent",
-        "groups", "events", "pages", "photo", "photo.php", "video", "videos", "tv", "shorts",
-        "channel", "c", "results", "joinchat", "s", "tag", "tags", "settings", "privacy",
-        "legal", "policies", "terms", "story.php", "permalink.php", "messages", "notifications",
-        "r", "wiki", "comments", "music", "feed", "playlist", "embed", "add", "in", "company",
-        "pin", "live", "discover", "foryou", "trending", "web", "accounts", "direct", "media",
+        "p",
+        "reel",
+        "reels",
+        "stories",
+        "explore",
+        "share",
+        "sharer",
+        "sharer.php",
+        "watch",
+        "status",
+        "i",
+        "home",
+        "search",
+        "hashtag",
+        "login",
+        "signup",
+        "about",
+        "help",
+        "intent",
+        "groups",
+        "events",
+        "pages",
+        "photo",
+        "photo.php",
+        "video",
+        "videos",
+        "tv",
+        "shorts",
+        "channel",
+        "c",
+        "results",
+        "joinchat",
+        "s",
+        "tag",
+        "tags",
+        "settings",
+        "privacy",
+        "legal",
+        "policies",
+        "terms",
+        "story.php",
+        "permalink.php",
+        "messages",
+        "notifications",
+        "r",
+        "wiki",
+        "comments",
+        "music",
+        "feed",
+        "playlist",
+        "embed",
+        "add",
+        "in",
+        "company",
+        "pin",
+        "live",
+        "discover",
+        "foryou",
+        "trending",
+        "web",
+        "accounts",
+        "direct",
+        "media",
     }
 )
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,60}$")
@@ -131,11 +240,11 @@ def profile_account(canonical: CanonicalUrl) -> tuple[str, str] | None:
     if platform == "facebook" and segments[:1] == ["profile.php"]:
         ids = [v for k, v in parse_qsl(parts.query) if k == "id"]
         return (platform, ids[0]) if ids and ids[0].isdigit() else None
-    if platform == "reddit" and len(segments) >= 2 and segments[0] in ("user", "u"):
-        segments = segments[1:]
-    elif platform == "snapchat" and len(segments) >= 2 and segments[0] == "add":
-        segments = segments[1:]
-    elif platform == "linkedin" and len(segments) >= 2 and segments[0] == "in":
+    if (
+        (platform == "reddit" and len(segments) >= 2 and segments[0] in ("user", "u"))
+        or (platform == "snapchat" and len(segments) >= 2 and segments[0] == "add")
+        or (platform == "linkedin" and len(segments) >= 2 and segments[0] == "in")
+    ):
         segments = segments[1:]
     if not segments:
         return None

@@ -161,7 +161,11 @@ class _Segment:
         # Word-major storage: verification gathers one word at a time (four 1-D gathers beat
         # one 2-D gather, and most candidates are dropped after two words).
         self.words = np.ascontiguousarray(codes.T)
-        self.ids = ids
+        # Most banks number hashes below 2**32: half the memory for ids.
+        small = len(ids) == 0 or (int(ids.min()) >= 0 and int(ids.max()) < 2**32)
+        self.ids: npt.NDArray[np.int64] | npt.NDArray[np.uint32] = (
+            ids.astype(np.uint32) if small else ids
+        )
         self.alive = np.ones(len(ids), dtype=np.bool_) if alive is None else alive
         self.tables = self._build() if tables is None else tables
 
@@ -230,7 +234,7 @@ class _Segment:
         # A hash found through two substrings is reported once.
         key = qidx * len(self.ids) + pos
         _, first = np.unique(key, return_index=True)
-        return qidx[first] + offset, self.ids[pos[first]], dist[first]
+        return qidx[first] + offset, self.ids[pos[first]].astype(np.int64), dist[first]
 
     def _scan(self, queries: Words, radius: int) -> tuple[I64, I64, I64]:
         if len(self.ids) == 0 or len(queries) == 0:
@@ -245,7 +249,7 @@ class _Segment:
                 dist += np.bitwise_count(block[:, w, None] ^ self.words[w][None, :])
             dist[:, ~self.alive] = HASH_BITS + 1
             q, p = np.nonzero(dist <= radius)
-            out.append((q.astype(np.int64) + i, self.ids[p], dist[q, p]))
+            out.append((q.astype(np.int64) + i, self.ids[p].astype(np.int64), dist[q, p]))
         return tuple(np.concatenate(part) for part in zip(*out, strict=True))  # type: ignore[return-value]
 
 
@@ -289,7 +293,7 @@ class _SegmentedIndex(Index):
             self._segments.append(
                 self._new_segment(
                     np.concatenate([older.codes[keep_o], newer.codes[keep_n]]),
-                    np.concatenate([older.ids[keep_o], newer.ids[keep_n]]),
+                    np.concatenate([older.ids[keep_o], newer.ids[keep_n]]).astype(np.int64),
                 )
             )
 
@@ -345,7 +349,7 @@ class _SegmentedIndex(Index):
             "segments": np.array(len(self._segments)),
         }
         for s, segment in enumerate(self._segments):
-            arrays[f"s{s}_codes"] = segment.codes
+            arrays[f"s{s}_words"] = segment.words
             arrays[f"s{s}_ids"] = segment.ids
             arrays[f"s{s}_alive"] = segment.alive
             arrays[f"s{s}_layout"] = np.array(
@@ -363,7 +367,7 @@ class _SegmentedIndex(Index):
     def load(cls, path: Path) -> _SegmentedIndex:
         try:
             data = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError) as exc:
             raise InvalidInput(f"not a readable index file: {path.name}") from exc
         with data:
             if str(data.get("format", "")) != FORMAT or int(data["version"]) != FORMAT_VERSION:
@@ -379,12 +383,18 @@ class _SegmentedIndex(Index):
                     (int(start), int(width), data[f"s{s}_t{t}_offsets"], data[f"s{s}_t{t}_order"])
                     for t, (start, width) in enumerate(layout)
                 ]
-                codes = _as_codes(data[f"s{s}_codes"])
+                words = data[f"s{s}_words"]
+                if words.dtype != np.uint64 or words.ndim != 2 or words.shape[0] != HASH_WORDS:
+                    raise InvalidInput(f"{path.name}: damaged hash array")
+                codes = words.T
+                ids, alive = data[f"s{s}_ids"], data[f"s{s}_alive"].copy()
+                if len(ids) != len(codes) or len(alive) != len(codes):
+                    raise InvalidInput(f"{path.name}: damaged id array")
                 for _, width, offsets, order in tables:
                     if len(offsets) != (1 << width) + 1 or len(order) != len(codes):
                         raise InvalidInput(f"{path.name}: damaged substring table")
                 index._segments.append(
-                    _Segment(codes, data[f"s{s}_ids"], data[f"s{s}_alive"].copy(), tables)
+                    _Segment(codes, ids.astype(np.int64), alive, tables)
                 )
         return index
 

@@ -13,9 +13,11 @@ from vigil.settings import VigilSettings
 from vigil.web.api import audit as api_audit
 from vigil.web.api import auth as api_auth
 from vigil.web.api import cases as api_cases
+from vigil.web.api import linking as api_linking
 from vigil.web.api import users as api_users
 from vigil.web.console import audit as console_audit
 from vigil.web.console import home as console_home
+from vigil.web.console import linking as console_linking
 from vigil.web.console import signin as console_signin
 from vigil.web.console import users as console_users
 from vigil.web.errors import install_error_handlers
@@ -30,14 +32,14 @@ BODY_OVERHEAD_BYTES = 1024 * 1024
 
 def _api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
-    for module in (api_auth, api_users, api_audit, api_cases):
+    for module in (api_auth, api_users, api_audit, api_cases, api_linking):
         api.include_router(module.router)
     return api
 
 
 def _console_router() -> APIRouter:
     console = APIRouter(prefix="/console", include_in_schema=False)
-    for module in (console_signin, console_home, console_users, console_audit):
+    for module in (console_signin, console_home, console_users, console_audit, console_linking):
         console.include_router(module.router)
     return console
 
