@@ -10,7 +10,7 @@ PIP_INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c $(CONSTRAINT
 export VIGIL_HOME ?= $(CURDIR)/vigil-data
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint typecheck unit lock clean serve docs
+.PHONY: demo test lint typecheck security unit lock clean serve docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,14 @@ serve: $(VENV)/.installed
 	$(BIN)/vigil serve
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+# Supply chain and static security checks: bandit, no committed secrets, pip-audit of the lock.
+security: $(VENV)/.installed-test
+	$(BIN)/bandit -q -r src -ll
+	$(BIN)/python scripts/check_secrets.py
+	$(BIN)/python scripts/audit_dependencies.py
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
@@ -40,7 +46,7 @@ typecheck: $(VENV)/.installed-test
 unit: $(VENV)/.installed-test
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15
 
-test: lint typecheck unit
+test: lint typecheck security unit
 
 # Re-resolve the lock after changing dependencies in pyproject.toml (needs network).
 lock: $(BIN)/python

@@ -65,12 +65,14 @@ def site(tmp_path: Path) -> Iterator[str]:
 def make_bundle(services: Services, site: str, out: Path) -> tuple[str, Path]:
     case = services.cases.create(OPERATOR, CaseCreate(title="synthetic case"))
     services.evidence.add_bytes(OPERATOR, case.reference, b"a synthetic threat", "threat.txt")
-    photo = services.evidence.add_bytes(OPERATOR, case.reference, PNG, "photo.png",
-                                        reporter_hash=hashlib.sha256(PNG).hexdigest())
+    photo = services.evidence.add_bytes(
+        OPERATOR, case.reference, PNG, "photo.png", reporter_hash=hashlib.sha256(PNG).hexdigest()
+    )
     assert not photo.reporter_hash_mismatch
     services.evidence.add_working_copy(OPERATOR, photo.uid, b"blurred bytes", "blurred")
-    services.evidence.capture(OPERATOR, case.reference, f"{site}/p/1",
-                              CaptureOptions(screenshot=False))
+    services.evidence.capture(
+        OPERATOR, case.reference, f"{site}/p/1", CaptureOptions(screenshot=False)
+    )
     services.evidence.set_legal_hold(OPERATOR, photo.uid, True, "proceedings pending")
     services.evidence.content(OPERATOR, photo.uid)
     summary = services.evidence.export(OPERATOR, case.reference, out, "for the prosecutor")
@@ -120,14 +122,21 @@ def test_shipped_verifier_runs_alone(bundle: Path, tmp_path: Path) -> None:
         archive.extractall(folder)
     # -I: isolated mode, nothing from Vigil's environment can be imported
     for target in (bundle, folder):
-        done = subprocess.run([sys.executable, "-I", str(folder / "verify_bundle.py"),
-                               str(target)], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, "-I", str(folder / "verify_bundle.py"), str(target)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert done.returncode == 0, done.stdout
         assert "VERIFIED" in done.stdout
-    bad = rewrite(bundle, tmp_path / "bad.zip",
-                  lambda n, d: flip(d) if n == "report.pdf" else d)
-    done = subprocess.run([sys.executable, "-I", str(folder / "verify_bundle.py"), str(bad)],
-                          capture_output=True, text=True, check=False)
+    bad = rewrite(bundle, tmp_path / "bad.zip", lambda n, d: flip(d) if n == "report.pdf" else d)
+    done = subprocess.run(
+        [sys.executable, "-I", str(folder / "verify_bundle.py"), str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1
     assert "report.pdf" in done.stdout
 
@@ -138,12 +147,14 @@ def _names(bundle: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "member", ["manifest.json", "README.txt", "report.pdf", vb.EVENTS_NAME, vb.CHECKPOINT_NAME,
-               "items/"]
+    "member",
+    ["manifest.json", "README.txt", "report.pdf", vb.EVENTS_NAME, vb.CHECKPOINT_NAME, "items/"],
 )
 def test_one_flipped_byte_is_found(bundle: Path, tmp_path: Path, member: str) -> None:
-    target = member if not member.endswith("/") else next(
-        n for n in _names(bundle) if n.startswith(member)
+    target = (
+        member
+        if not member.endswith("/")
+        else next(n for n in _names(bundle) if n.startswith(member))
     )
     bad = rewrite(bundle, tmp_path / "bad.zip", lambda n, d: flip(d) if n == target else d)
     report = vb.verify_bundle(bad)
@@ -154,7 +165,9 @@ def test_one_flipped_byte_is_found(bundle: Path, tmp_path: Path, member: str) ->
 
 def test_every_file_is_covered(bundle: Path, tmp_path: Path) -> None:
     for name in _names(bundle):
-        bad = rewrite(bundle, tmp_path / "bad.zip", lambda n, d, t=name: flip(d, 0) if n == t else d)
+        bad = rewrite(
+            bundle, tmp_path / "bad.zip", lambda n, d, t=name: flip(d, 0) if n == t else d
+        )
         assert not vb.verify_bundle(bad).ok, name
         gone = rewrite(bundle, tmp_path / "gone.zip", lambda n, d, t=name: None if n == t else d)
         assert not vb.verify_bundle(gone).ok, name
@@ -170,9 +183,13 @@ def _events(bundle: Path) -> list[dict[str, object]]:
         return [json.loads(line) for line in archive.read(vb.EVENTS_NAME).splitlines()]
 
 
-def _resign(bundle: Path, out: Path, events: list[dict[str, object]] | None = None,
-            edit: Callable[[dict[str, object]], None] | None = None,
-            signer: Signer | None = None) -> Path:
+def _resign(
+    bundle: Path,
+    out: Path,
+    events: list[dict[str, object]] | None = None,
+    edit: Callable[[dict[str, object]], None] | None = None,
+    signer: Signer | None = None,
+) -> Path:
     """A careful forger: changes the contents, fixes the manifest's file hashes, re-signs."""
     with zipfile.ZipFile(bundle) as archive:
         files = {n: archive.read(n) for n in archive.namelist()}
@@ -183,8 +200,10 @@ def _resign(bundle: Path, out: Path, events: list[dict[str, object]] | None = No
         edit(manifest)
     for name, data in files.items():
         if name in manifest["files"]:
-            manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(),
-                                       "size": len(data)}
+            manifest["files"][name] = {
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+            }
     if signer is not None:
         manifest["public_key"] = signer.public_key
         manifest["signature"] = signer.sign(vb.manifest_message(manifest))
@@ -253,9 +272,18 @@ def test_chain_verifier_names_first_bad_event() -> None:
     events: list[dict[str, object]] = []
     prev = vb.GENESIS
     for seq in range(1, 5):
-        event: dict[str, object] = {"chain": "VG-X", "seq": seq, "at": "t", "action": "view",
-                                    "item": "EV-1", "sha256": None, "actor": "a",
-                                    "reason": None, "detail": None, "prev": prev}
+        event: dict[str, object] = {
+            "chain": "VG-X",
+            "seq": seq,
+            "at": "t",
+            "action": "view",
+            "item": "EV-1",
+            "sha256": None,
+            "actor": "a",
+            "reason": None,
+            "detail": None,
+            "prev": prev,
+        }
         event["hash"] = prev = vb.event_hash(event)
         events.append(event)
     assert vb.verify_events(events, "VG-X") == []

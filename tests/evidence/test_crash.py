@@ -1,4 +1,4 @@
-"""Killing a process in the middle of uploads leaves no row pointing at a missing or partial file."""
+"""Killing a process mid-upload leaves no row pointing at a missing or partial file."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+
+import pytest
 
 from vigil.cases.schemas import CaseCreate
 from vigil.security.actor import Actor
@@ -27,6 +29,7 @@ while True:
 ROUNDS = 2
 
 
+@pytest.mark.slow
 def test_sigkill_during_uploads_leaves_consistent_vault(services: Services) -> None:
     case = services.cases.create(Actor.operator("test"), CaseCreate(title="crash test"))
     env = {**os.environ, "VIGIL_HOME": str(services.settings.home), "VIGIL_LOG_JSON": "false"}
@@ -34,8 +37,12 @@ def test_sigkill_during_uploads_leaves_consistent_vault(services: Services) -> N
         env["VIGIL_DATABASE_URL"] = services.settings.database_url
     added = 0
     for round_ in range(ROUNDS):
-        proc = subprocess.Popen([sys.executable, "-c", UPLOADER, case.reference], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", UPLOADER, case.reference],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         assert proc.stdout is not None
         for _ in range(2):  # let it finish a couple of uploads, then strike mid-way
             assert proc.stdout.readline(), "the uploader died on its own"

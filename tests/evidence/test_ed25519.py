@@ -71,8 +71,9 @@ def test_rejects_malformed_input() -> None:
     assert not ed25519_verify(pub[:31], b"", sig)
     assert not ed25519_verify(pub, b"", sig[:63])
     # s >= L must be refused (signature malleability).
-    big_s = sig[:32] + (int.from_bytes(sig[32:], "little") + 2**252 +
-                        27742317777372353535851937790883648493).to_bytes(32, "little")
+    big_s = sig[:32] + (
+        int.from_bytes(sig[32:], "little") + 2**252 + 27742317777372353535851937790883648493
+    ).to_bytes(32, "little")
     assert not ed25519_verify(pub, bytes.fromhex(message), big_s)
 
 
@@ -80,6 +81,7 @@ def test_agrees_with_cryptography_on_random_keys() -> None:
     for size in (0, 1, 64, 1000):
         key = Ed25519PrivateKey.generate()
         message = os.urandom(size)
-        pub = key.public_key().public_bytes(serialization.Encoding.Raw,
-                                            serialization.PublicFormat.Raw)
+        pub = key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
         assert ed25519_verify(pub, message, key.sign(message))

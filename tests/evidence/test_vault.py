@@ -68,8 +68,10 @@ def test_other_key_cannot_open(tmp_path: Path) -> None:
     stored = Vault.open(tmp_path / "vault", tmp_path / "keys").put(CANARY)
     other = Vault(tmp_path / "vault", b"\x01" * 32)
     os.makedirs(other.path_for(stored.sha256).parent, exist_ok=True)
-    os.replace(Vault.open(tmp_path / "vault", tmp_path / "keys").path_for(stored.sha256),
-               other.path_for(stored.sha256))
+    os.replace(
+        Vault.open(tmp_path / "vault", tmp_path / "keys").path_for(stored.sha256),
+        other.path_for(stored.sha256),
+    )
     with pytest.raises(IntegrityError):
         other.get(stored.sha256)
 

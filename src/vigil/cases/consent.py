@@ -148,8 +148,13 @@ class ConsentService:
             granted = self.current(session, case)[purpose]
             reference = case.reference
         if not granted:
-            self.deps.audit.record_alone(actor, f"consent.gate.{purpose}", record_type="case",
-                                         record_id=reference, outcome=Outcome.DENIED)
+            self.deps.audit.record_alone(
+                actor,
+                f"consent.gate.{purpose}",
+                record_type="case",
+                record_id=reference,
+                outcome=Outcome.DENIED,
+            )
             raise ConsentRequired(f"the survivor has not consented to {purpose}")
 
     def require(

@@ -103,15 +103,20 @@ def build_bundle(
         "public_key": signer.public_key,
     }
     files["README.txt"] = README.format(
-        case=case_reference, exported_at=manifest["exported_at"], exported_by=exported_by,
-        tool=manifest["tool"], name=out.name, fingerprint=signer.fingerprint,
+        case=case_reference,
+        exported_at=manifest["exported_at"],
+        exported_by=exported_by,
+        tool=manifest["tool"],
+        name=out.name,
+        fingerprint=signer.fingerprint,
         public_key=signer.public_key,
     ).encode()
     files["report.pdf"] = render_report(manifest, events)
     manifest["files"] = {name: _entry(data) for name, data in sorted(files.items())}
     manifest["signature"] = signer.sign(vb.manifest_message(manifest))
-    files[vb.MANIFEST_NAME] = json.dumps(manifest, indent=2, sort_keys=True,
-                                         ensure_ascii=False).encode()
+    files[vb.MANIFEST_NAME] = json.dumps(
+        manifest, indent=2, sort_keys=True, ensure_ascii=False
+    ).encode()
     files[vb.VERIFIER_NAME] = VERIFIER_SOURCE.read_bytes()
 
     out.parent.mkdir(parents=True, exist_ok=True)

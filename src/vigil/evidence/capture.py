@@ -144,9 +144,14 @@ class _Recorder:
             protocol=response.http_version or "HTTP/1.1",
         )
         extra = {"WARC-IP-Address": peer} if peer else None
-        resp = self.writer.create_warc_record(url, "response", payload=io.BytesIO(raw),
-                                              length=len(raw), http_headers=http_headers,
-                                              warc_headers_dict=extra)
+        resp = self.writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(raw),
+            length=len(raw),
+            http_headers=http_headers,
+            warc_headers_dict=extra,
+        )
         target = request.url.raw_path.decode("ascii", "replace")
         req_headers = StatusAndHeaders(
             f"{request.method} {target} HTTP/1.1",
@@ -154,7 +159,11 @@ class _Recorder:
             is_http_request=True,
         )
         req = self.writer.create_warc_record(
-            url, "request", payload=io.BytesIO(b""), length=0, http_headers=req_headers,
+            url,
+            "request",
+            payload=io.BytesIO(b""),
+            length=0,
+            http_headers=req_headers,
             warc_headers_dict={"WARC-Concurrent-To": resp.rec_headers.get_header("WARC-Record-ID")},
         )
         self.writer.write_record(resp)
@@ -166,8 +175,9 @@ class WebCapturer:
         self.options = options or CaptureOptions()
         self.extractors = [cls() for cls in default_extractors()]
 
-    def _fetch(self, client: httpx.Client, url: str, recorder: _Recorder,
-               log: list[dict[str, Any]]) -> _Fetched:
+    def _fetch(
+        self, client: httpx.Client, url: str, recorder: _Recorder, log: list[dict[str, Any]]
+    ) -> _Fetched:
         for _hop in range(MAX_REDIRECTS + 1):
             try:
                 response = client.send(client.build_request("GET", url), stream=True)
@@ -187,8 +197,16 @@ class WebCapturer:
                 response.close()
             recorder.record(response, bytes(raw), peer)
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
-            log.append({"url": url, "status": response.status_code, "headers": headers,
-                        "peer": peer, "tls": tls, "received_at": format_time(utcnow())})
+            log.append(
+                {
+                    "url": url,
+                    "status": response.status_code,
+                    "headers": headers,
+                    "peer": peer,
+                    "tls": tls,
+                    "received_at": format_time(utcnow()),
+                }
+            )
             if response.is_redirect and "location" in response.headers:
                 url = urljoin(url, response.headers["location"])
                 continue
@@ -200,44 +218,73 @@ class WebCapturer:
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
             raise InvalidInput("only http:// and https:// pages can be captured", field="url")
         chromium = find_chromium(self.options.chromium) if self.options.screenshot else None
-        tools = {"vigil": __version__, "httpx": package_version("httpx"),
-                 "warcio": package_version("warcio")}
+        tools = {
+            "vigil": __version__,
+            "httpx": package_version("httpx"),
+            "warcio": package_version("warcio"),
+        }
         recorder = _Recorder(" ".join(f"{k}/{v}" for k, v in tools.items()))
         log: list[dict[str, Any]] = []
         result = Capture(new_capture_id(), url, url, utcnow())
-        with httpx.Client(timeout=self.options.timeout, verify=self.options.verify_tls,
-                          headers={"User-Agent": USER_AGENT,
-                                   "Accept-Encoding": "gzip, deflate"}) as client:
+        with httpx.Client(
+            timeout=self.options.timeout,
+            verify=self.options.verify_tls,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        ) as client:
             page = self._fetch(client, url, recorder, log)
             result.final_url = page.url
             html = page.body.decode("utf-8", "replace")
-            media = self._media(client, page, html, recorder, log, result) if (
-                self.options.media) else []
+            media = (
+                self._media(client, page, html, recorder, log, result)
+                if (self.options.media)
+                else []
+            )
         self._render(chromium, page.url, tools, result)
         result.parts[:0] = [
-            CapturedPart("warc", "capture.warc.gz", "application/warc",
-                         recorder.buffer.getvalue(), url),
+            CapturedPart(
+                "warc", "capture.warc.gz", "application/warc", recorder.buffer.getvalue(), url
+            ),
             CapturedPart("html", "page.html", "text/html", page.body, page.url),
         ]
         result.parts.extend(media)
         meta = {
-            "capture_id": result.capture_id, "url": url, "final_url": page.url,
-            "status": page.status, "captured_at": format_time(result.captured_at),
-            "tools": tools, "responses": log, "media": [p.source_url for p in media],
+            "capture_id": result.capture_id,
+            "url": url,
+            "final_url": page.url,
+            "status": page.status,
+            "captured_at": format_time(result.captured_at),
+            "tools": tools,
+            "responses": log,
+            "media": [p.source_url for p in media],
             "notes": result.notes,
         }
-        result.parts.append(CapturedPart("metadata", "capture.json", "application/json",
-                                         json.dumps(meta, indent=2).encode(), url))
+        result.parts.append(
+            CapturedPart(
+                "metadata",
+                "capture.json",
+                "application/json",
+                json.dumps(meta, indent=2).encode(),
+                url,
+            )
+        )
         return result
 
-    def _media(self, client: httpx.Client, page: _Fetched, html: str, recorder: _Recorder,
-               log: list[dict[str, Any]], result: Capture) -> list[CapturedPart]:
+    def _media(
+        self,
+        client: httpx.Client,
+        page: _Fetched,
+        html: str,
+        recorder: _Recorder,
+        log: list[dict[str, Any]],
+        result: Capture,
+    ) -> list[CapturedPart]:
         links: list[str] = []
         for extractor in self.extractors:
             links += [u for u in extractor.find(page.url, html) if u not in links]
         if len(links) > self.options.max_media:
-            result.notes.append(f"kept the first {self.options.max_media} of {len(links)} "
-                                "linked media")
+            result.notes.append(
+                f"kept the first {self.options.max_media} of {len(links)} linked media"
+            )
         parts = []
         for number, link in enumerate(links[: self.options.max_media], start=1):
             try:
@@ -246,15 +293,23 @@ class WebCapturer:
                 result.notes.append(f"linked media {number} not kept: {exc.message}")
                 continue
             name = urlsplit(fetched.url).path.rsplit("/", 1)[-1] or "media"
-            content_type = dict((k.lower(), v) for k, v in fetched.headers).get(
-                "content-type", "application/octet-stream")
-            parts.append(CapturedPart("media", f"media-{number}-{name}",
-                                      content_type.split(";")[0].strip(), fetched.body,
-                                      fetched.url))
+            content_type = {k.lower(): v for k, v in fetched.headers}.get(
+                "content-type", "application/octet-stream"
+            )
+            parts.append(
+                CapturedPart(
+                    "media",
+                    f"media-{number}-{name}",
+                    content_type.split(";")[0].strip(),
+                    fetched.body,
+                    fetched.url,
+                )
+            )
         return parts
 
-    def _render(self, chromium: str | None, url: str, tools: dict[str, str],
-                result: Capture) -> None:
+    def _render(
+        self, chromium: str | None, url: str, tools: dict[str, str], result: Capture
+    ) -> None:
         if not self.options.screenshot:
             result.notes.append("screenshot not taken: turned off")
             return
@@ -268,10 +323,12 @@ class WebCapturer:
             return
         tools["chromium"] = rendered.version
         if rendered.truncated:
-            result.notes.append(f"screenshot cut at the first pixels of a {rendered.page_height}"
-                                " px page")
+            result.notes.append(
+                f"screenshot cut at the first pixels of a {rendered.page_height} px page"
+            )
         result.parts += [
-            CapturedPart("rendered-html", "rendered.html", "text/html",
-                         rendered.html.encode(), url),
+            CapturedPart(
+                "rendered-html", "rendered.html", "text/html", rendered.html.encode(), url
+            ),
             CapturedPart("screenshot", "screenshot.png", "image/png", rendered.png, url),
         ]

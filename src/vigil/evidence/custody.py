@@ -182,9 +182,7 @@ class CustodyLog:
         )
 
     @staticmethod
-    def events(
-        session: Session, case: Case, *, item_uid: str | None = None
-    ) -> list[CustodyEvent]:
+    def events(session: Session, case: Case, *, item_uid: str | None = None) -> list[CustodyEvent]:
         stmt = select(CustodyEvent).where(CustodyEvent.case_id == case.id)
         if item_uid is not None:
             stmt = stmt.where(CustodyEvent.item_uid == item_uid)
@@ -195,8 +193,11 @@ class CustodyLog:
         events = [event_dict(e, case.reference) for e in self.events(session, case)]
         problems = vb.verify_events(events, case.reference)
         chain = session.get(CustodyChain, case.id)
-        if not problems and chain is not None and events and (
-            chain.head_seq != len(events) or chain.head_hash != events[-1]["hash"]
+        if (
+            not problems
+            and chain is not None
+            and events
+            and (chain.head_seq != len(events) or chain.head_hash != events[-1]["hash"])
         ):
             problems.append(f"chain head of {case.reference} does not match its last event")
         checkpoints = session.scalars(
@@ -206,6 +207,8 @@ class CustodyLog:
             found = vb.verify_checkpoint(checkpoint_dict(checkpoint, case.reference), events)
             problems.extend(f"{p} (checkpoint at seq {checkpoint.seq})" for p in found)
             if checkpoint.public_key != self.signer.public_key:
-                problems.append(f"checkpoint at seq {checkpoint.seq} is signed by a key this "
-                                "installation does not hold")
+                problems.append(
+                    f"checkpoint at seq {checkpoint.seq} is signed by a key this "
+                    "installation does not hold"
+                )
         return problems

@@ -10,9 +10,17 @@ from vigil.registry import Registry
 
 _META_MEDIA = frozenset(
     {
-        "og:image", "og:image:url", "og:image:secure_url", "og:video", "og:video:url",
-        "og:video:secure_url", "og:audio", "og:audio:secure_url", "twitter:image",
-        "twitter:image:src", "twitter:player:stream",
+        "og:image",
+        "og:image:url",
+        "og:image:secure_url",
+        "og:video",
+        "og:video:url",
+        "og:video:secure_url",
+        "og:audio",
+        "og:audio:secure_url",
+        "twitter:image",
+        "twitter:image:src",
+        "twitter:player:stream",
     }
 )
 _EMBED_TAGS = frozenset({"img", "video", "audio", "source"})

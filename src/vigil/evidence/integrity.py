@@ -1,4 +1,4 @@
-"""Exporting a case as a bundle, and checking the whole vault (``vigil evidence verify --vault``)."""
+"""Exporting a case as a bundle; checking the whole vault (``vigil evidence verify --vault``)."""
 
 from __future__ import annotations
 
@@ -27,15 +27,19 @@ if TYPE_CHECKING:
 
 
 def export_case(
-    service: EvidenceService, actor: Actor, case_reference: str, out: Path,
+    service: EvidenceService,
+    actor: Actor,
+    case_reference: str,
+    out: Path,
     reason: str | None = None,
 ) -> ExportSummary:
     """Write the case's bundle to ``out``: one export event per item, then a checkpoint.
 
     All in one transaction: if the bundle cannot be written, no export event remains.
     """
-    service.authorizer.require(actor, Action.EVIDENCE_EXPORT, record_type="case",
-                               record_id=case_reference)
+    service.authorizer.require(
+        actor, Action.EVIDENCE_EXPORT, record_type="case", record_id=case_reference
+    )
     with service.db.transaction() as session:
         case = CaseService.find(session, case_reference)
         loaded = service.load_case_items(session, case)
@@ -47,32 +51,55 @@ def export_case(
             contents[entry.item.uid] = service.vault.get(entry.blob.sha256) if live else None
         for entry in loaded:
             if entry.item.deleted_at is None:
-                service.custody.append(session, case, CustodyAction.EXPORT, actor,
-                                       item_uid=entry.item.uid, sha256=entry.blob.sha256,
-                                       reason=reason)
+                service.custody.append(
+                    session,
+                    case,
+                    CustodyAction.EXPORT,
+                    actor,
+                    item_uid=entry.item.uid,
+                    sha256=entry.blob.sha256,
+                    reason=reason,
+                )
         checkpoint = service.custody.checkpoint(session, case)
         assert checkpoint is not None  # the chain holds at least the add events
         events = [event_dict(e, case.reference) for e in service.custody.events(session, case)]
         items = [
             BundleItem(
                 metadata=entry.metadata(),
-                state={"legal_hold": entry.item.legal_hold,
-                       "deleted": entry.item.deleted_at is not None},
+                state={
+                    "legal_hold": entry.item.legal_hold,
+                    "deleted": entry.item.deleted_at is not None,
+                },
                 data=contents[entry.item.uid],
             )
             for entry in loaded
         ]
         digest = build_bundle(
-            out, case_reference=case.reference, items=items, events=events,
+            out,
+            case_reference=case.reference,
+            items=items,
+            events=events,
             checkpoint=checkpoint_dict(checkpoint, case.reference),
-            signer=service.custody.signer, exported_by=actor.label, exported_at=utcnow(),
+            signer=service.custody.signer,
+            exported_by=actor.label,
+            exported_at=utcnow(),
             reason=reason,
         )
-        service.audit.record(session, actor, "evidence.export", record_type="case",
-                             record_id=case.reference, purpose=reason)
+        service.audit.record(
+            session,
+            actor,
+            "evidence.export",
+            record_type="case",
+            record_id=case.reference,
+            purpose=reason,
+        )
         return ExportSummary(
-            case_reference=case.reference, path=str(out), items=len(items), events=len(events),
-            checkpoint_seq=checkpoint.seq, key_fingerprint=service.custody.signer.fingerprint,
+            case_reference=case.reference,
+            path=str(out),
+            items=len(items),
+            events=len(events),
+            checkpoint_seq=checkpoint.seq,
+            key_fingerprint=service.custody.signer.fingerprint,
             sha256=digest,
         )
 
@@ -106,16 +133,18 @@ def verify_vault(service: EvidenceService, actor: Actor) -> VaultReport:
             blob = by_sha[item.sha256]
             if item.deleted_at is None and blob.purged_at is not None:
                 problems.append(f"item {item.uid}: its content was purged but it is not deleted")
-            meta = records.item_metadata(item, blob, cases[item.case_id].reference,
-                                         uids.get(item.derived_from or -1))
+            meta = records.item_metadata(
+                item, blob, cases[item.case_id].reference, uids.get(item.derived_from or -1)
+            )
             if vb.metadata_digest(meta) != item.meta_digest:
                 problems.append(f"item {item.uid}: metadata changed since ingest")
         chains = list(session.scalars(select(CustodyChain)))
         events = 0
         for chain in chains:
             case = cases[chain.case_id]
-            problems.extend(f"case {case.reference}: {p}"
-                            for p in service.custody.verify(session, case))
+            problems.extend(
+                f"case {case.reference}: {p}" for p in service.custody.verify(session, case)
+            )
             events += chain.head_seq
         adds = {
             e.item_uid: e.detail
@@ -128,12 +157,25 @@ def verify_vault(service: EvidenceService, actor: Actor) -> VaultReport:
                 problems.append(f"item {item.uid}: its 'add' custody event is missing or differs")
         orphans = [p for p in service.vault.files() if p not in expected]
         if orphans:
-            notes.append(f"{len(orphans)} vault file(s) no row points to (an interrupted write "
-                         "or purge left them; harmless)")
-        service.audit.record(session, actor, "evidence.verify_vault", record_type="evidence",
-                             outcome=Outcome.FAILURE if problems else Outcome.SUCCESS)
-    return VaultReport(blobs=len(blobs), items=len(items), chains=len(chains), events=events,
-                       problems=problems, notes=notes)
+            notes.append(
+                f"{len(orphans)} vault file(s) no row points to (an interrupted write "
+                "or purge left them; harmless)"
+            )
+        service.audit.record(
+            session,
+            actor,
+            "evidence.verify_vault",
+            record_type="evidence",
+            outcome=Outcome.FAILURE if problems else Outcome.SUCCESS,
+        )
+    return VaultReport(
+        blobs=len(blobs),
+        items=len(items),
+        chains=len(chains),
+        events=events,
+        problems=problems,
+        notes=notes,
+    )
 
 
 def require_ok(report: VaultReport) -> None:

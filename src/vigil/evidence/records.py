@@ -63,8 +63,9 @@ def normalise_reporter_hash(value: str | None) -> str | None:
     for prefix in ("sha256:", "sha512:", "sha-256:", "sha-512:"):
         text = text.removeprefix(prefix)
     if len(text) not in (64, 128) or not _HEX.match(text):
-        raise InvalidInput("a reporter hash must be a SHA-256 or SHA-512 in hex",
-                           field="reporter_hash")
+        raise InvalidInput(
+            "a reporter hash must be a SHA-256 or SHA-512 in hex", field="reporter_hash"
+        )
     return text
 
 
@@ -102,8 +103,12 @@ def item_metadata(
 
 
 def to_public(
-    item: EvidenceItem, blob: EvidenceBlob, case_reference: str, derived_uid: str | None,
-    *, duplicate: bool = False,
+    item: EvidenceItem,
+    blob: EvidenceBlob,
+    case_reference: str,
+    derived_uid: str | None,
+    *,
+    duplicate: bool = False,
 ) -> EvidencePublic:
     return EvidencePublic(
         uid=item.uid,

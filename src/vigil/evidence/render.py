@@ -44,7 +44,7 @@ class Rendered:
 
 
 def find_chromium(configured: str | None = None) -> str | None:
-    for candidate in ((configured,) if configured else CHROMIUM_CANDIDATES):
+    for candidate in (configured,) if configured else CHROMIUM_CANDIDATES:
         found = shutil.which(candidate)
         if found:
             return found
@@ -74,8 +74,9 @@ class _Pipe:
         message, self.buffer = self.buffer.split(b"\0", 1)
         return json.loads(message)  # type: ignore[no-any-return]
 
-    def call(self, method: str, deadline: float, session: str | None = None,
-             **params: Any) -> dict[str, Any]:
+    def call(
+        self, method: str, deadline: float, session: str | None = None, **params: Any
+    ) -> dict[str, Any]:
         self.next_id += 1
         message: dict[str, Any] = {"id": self.next_id, "method": method, "params": params}
         if session:
@@ -107,16 +108,29 @@ def render(chromium: str, url: str, timeout: float = 30.0) -> Rendered:
             os.dup2(high_r, 3)  # dup2 targets are inheritable: they survive exec
             os.dup2(high_w, 4)
 
-        argv = [chromium, "--headless", "--remote-debugging-pipe", "--no-first-run",
-                "--no-default-browser-check", "--disable-gpu", "--hide-scrollbars",
-                "--mute-audio", "--disable-extensions", "--disable-background-networking",
-                f"--user-data-dir={Path(profile)}",
-                f"--window-size={VIEWPORT_WIDTH},{VIEWPORT_HEIGHT}"]
+        argv = [
+            chromium,
+            "--headless",
+            "--remote-debugging-pipe",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--mute-audio",
+            "--disable-extensions",
+            "--disable-background-networking",
+            f"--user-data-dir={Path(profile)}",
+            f"--window-size={VIEWPORT_WIDTH},{VIEWPORT_HEIGHT}",
+        ]
         if os.geteuid() == 0:
             argv.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            [*argv, "about:blank"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, close_fds=False, preexec_fn=_wire,  # noqa: PLW1509
+        proc = subprocess.Popen(
+            [*argv, "about:blank"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=False,
+            preexec_fn=_wire,
         )
         os.close(cmd_r)
         os.close(res_w)
@@ -140,18 +154,38 @@ def _drive(pipe: _Pipe, url: str, deadline: float) -> Rendered:
     pipe.call("Page.navigate", deadline, session, url=url)
     pipe.wait_event("Page.loadEventFired", deadline)
     time.sleep(SETTLE_SECONDS)  # late scripts and fonts
-    html = pipe.call("Runtime.evaluate", deadline, session,
-                     expression="document.documentElement.outerHTML",
-                     returnByValue=True)["result"].get("value", "")
+    html = pipe.call(
+        "Runtime.evaluate",
+        deadline,
+        session,
+        expression="document.documentElement.outerHTML",
+        returnByValue=True,
+    )["result"].get("value", "")
     metrics = pipe.call("Page.getLayoutMetrics", deadline, session)
     content = metrics.get("cssContentSize") or metrics.get("contentSize") or {}
     height = max(VIEWPORT_HEIGHT, int(content.get("height", VIEWPORT_HEIGHT)))
     shot_height = min(height, MAX_PAGE_HEIGHT)
-    pipe.call("Emulation.setDeviceMetricsOverride", deadline, session, width=VIEWPORT_WIDTH,
-              height=shot_height, deviceScaleFactor=1, mobile=False)
-    shot = pipe.call("Page.captureScreenshot", deadline, session, format="png",
-                     captureBeyondViewport=True,
-                     clip={"x": 0, "y": 0, "width": VIEWPORT_WIDTH, "height": shot_height,
-                           "scale": 1})
-    return Rendered(html=str(html), png=base64.b64decode(shot["data"]), page_height=height,
-                    version=str(version), truncated=height > MAX_PAGE_HEIGHT)
+    pipe.call(
+        "Emulation.setDeviceMetricsOverride",
+        deadline,
+        session,
+        width=VIEWPORT_WIDTH,
+        height=shot_height,
+        deviceScaleFactor=1,
+        mobile=False,
+    )
+    shot = pipe.call(
+        "Page.captureScreenshot",
+        deadline,
+        session,
+        format="png",
+        captureBeyondViewport=True,
+        clip={"x": 0, "y": 0, "width": VIEWPORT_WIDTH, "height": shot_height, "scale": 1},
+    )
+    return Rendered(
+        html=str(html),
+        png=base64.b64decode(shot["data"]),
+        page_height=height,
+        version=str(version),
+        truncated=height > MAX_PAGE_HEIGHT,
+    )

@@ -33,8 +33,7 @@ def _p(text: object, style: ParagraphStyle = _SMALL) -> Paragraph:
 
 def _hash(value: str | None) -> Paragraph:
     text = value or ""
-    return Paragraph("<br/>".join(escape(text[i : i + 64]) for i in range(0, len(text), 64)),
-                     _MONO)
+    return Paragraph("<br/>".join(escape(text[i : i + 64]) for i in range(0, len(text), 64)), _MONO)
 
 
 def _item_table(entry: dict[str, Any]) -> Table:
@@ -44,15 +43,26 @@ def _item_table(entry: dict[str, Any]) -> Table:
         ("Item", meta["uid"]),
         ("File in bundle", entry["file"] or "(content deleted)"),
         ("Original file name", meta["filename"]),
-        ("Kind", meta["kind"] + (f" of {meta['derived_from']} ({meta['derivation']})"
-                                 if meta["derived_from"] else "")),
-        ("How acquired", meta["how"] + (f", capture {meta['capture_id']} ({meta['part']})"
-                                        if meta["capture_id"] else "")),
+        (
+            "Kind",
+            meta["kind"]
+            + (
+                f" of {meta['derived_from']} ({meta['derivation']})" if meta["derived_from"] else ""
+            ),
+        ),
+        (
+            "How acquired",
+            meta["how"]
+            + (f", capture {meta['capture_id']} ({meta['part']})" if meta["capture_id"] else ""),
+        ),
         ("Source URL", meta["source_url"] or "-"),
         ("Media type, size", f"{meta['media_type']}, {meta['size']} bytes"),
         ("Added (UTC)", f"{meta['added_at']} by {meta['added_by']}"),
-        ("Reporter's hash", (meta["reporter_hash"] or "-") + (
-            "  — DOES NOT MATCH" if meta["reporter_hash_mismatch"] else "")),
+        (
+            "Reporter's hash",
+            (meta["reporter_hash"] or "-")
+            + ("  — DOES NOT MATCH" if meta["reporter_hash_mismatch"] else ""),
+        ),
         ("Legal hold / deleted", f"{state['legal_hold']} / {state['deleted']}"),
     ]
     data: list[list[Any]] = [[_p(k), _p(v)] for k, v in rows]
@@ -64,44 +74,85 @@ def _item_table(entry: dict[str, Any]) -> Table:
 
 
 def _events_table(events: list[dict[str, Any]]) -> Table:
-    data: list[list[Any]] = [[_p(h) for h in ("Seq", "When (UTC)", "Action", "Item", "Who",
-                                              "Why", "Event hash")]]
+    data: list[list[Any]] = [
+        [_p(h) for h in ("Seq", "When (UTC)", "Action", "Item", "Who", "Why", "Event hash")]
+    ]
     for e in events:
-        data.append([_p(e["seq"]), _p(e["at"]), _p(e["action"]), _p(e["item"]), _p(e["actor"]),
-                     _p(e["reason"] or ""), _hash(e["hash"])])
-    table = Table(data, colWidths=[10 * mm, 30 * mm, 18 * mm, 26 * mm, 24 * mm, 30 * mm,
-                                   36 * mm], repeatRows=1)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]))
+        data.append(
+            [
+                _p(e["seq"]),
+                _p(e["at"]),
+                _p(e["action"]),
+                _p(e["item"]),
+                _p(e["actor"]),
+                _p(e["reason"] or ""),
+                _hash(e["hash"]),
+            ]
+        )
+    table = Table(
+        data,
+        colWidths=[10 * mm, 30 * mm, 18 * mm, 26 * mm, 24 * mm, 30 * mm, 36 * mm],
+        repeatRows=1,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+            ]
+        )
+    )
     return table
 
 
 def render_report(manifest: dict[str, Any], events: list[dict[str, Any]]) -> bytes:
     """A PDF listing every item of ``manifest`` with its hashes and custody history."""
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, title=f"Evidence bundle {manifest['case']}",
-                            author="Vigil", leftMargin=18 * mm, rightMargin=18 * mm)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        title=f"Evidence bundle {manifest['case']}",
+        author="Vigil",
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+    )
     checkpoint = manifest["checkpoint"]
     story: list[Any] = [
         Paragraph(escape(f"Evidence bundle — case {manifest['case']}"), _STYLES["Title"]),
-        _p(f"Exported {manifest['exported_at']} (UTC) by {manifest['exported_by']} with "
-           f"{manifest['tool']}. Reason: {manifest.get('reason') or '-'}.", _BODY),
-        _p(f"{len(manifest['items'])} items; custody chain of {len(events)} events, head "
-           f"signed at seq {checkpoint['seq']} on {checkpoint['signed_at']}.", _BODY),
-        _p("Signing key fingerprint (Ed25519): " + vb.key_fingerprint(manifest["public_key"]),
-           _BODY),
-        _p("To verify this bundle without Vigil: unzip it and run "
-           "'python3 verify_bundle.py <bundle.zip or folder>'. It recomputes every hash, the "
-           "custody chain and both signatures, and exits 0 only when all hold.", _BODY),
+        _p(
+            f"Exported {manifest['exported_at']} (UTC) by {manifest['exported_by']} with "
+            f"{manifest['tool']}. Reason: {manifest.get('reason') or '-'}.",
+            _BODY,
+        ),
+        _p(
+            f"{len(manifest['items'])} items; custody chain of {len(events)} events, head "
+            f"signed at seq {checkpoint['seq']} on {checkpoint['signed_at']}.",
+            _BODY,
+        ),
+        _p(
+            "Signing key fingerprint (Ed25519): " + vb.key_fingerprint(manifest["public_key"]),
+            _BODY,
+        ),
+        _p(
+            "To verify this bundle without Vigil: unzip it and run "
+            "'python3 verify_bundle.py <bundle.zip or folder>'. It recomputes every hash, the "
+            "custody chain and both signatures, and exits 0 only when all hold.",
+            _BODY,
+        ),
         Spacer(1, 4 * mm),
         Paragraph("Items", _STYLES["Heading2"]),
     ]
     for entry in manifest["items"]:
         story += [_item_table(entry), Spacer(1, 3 * mm)]
         own = [e for e in events if e["item"] == entry["metadata"]["uid"]]
-        story += [_p(f"Custody of {entry['metadata']['uid']}: " + "; ".join(
-            f"{e['at']} {e['action']} by {e['actor']}" for e in own)), Spacer(1, 5 * mm)]
+        story += [
+            _p(
+                f"Custody of {entry['metadata']['uid']}: "
+                + "; ".join(f"{e['at']} {e['action']} by {e['actor']}" for e in own)
+            ),
+            Spacer(1, 5 * mm),
+        ]
     story += [Paragraph("Custody chain", _STYLES["Heading2"]), _events_table(events)]
     doc.build(story)
     return buffer.getvalue()

@@ -52,8 +52,9 @@ class Loaded:
     derived_uid: str | None
 
     def public(self, *, duplicate: bool = False) -> EvidencePublic:
-        return records.to_public(self.item, self.blob, self.case.reference, self.derived_uid,
-                                 duplicate=duplicate)
+        return records.to_public(
+            self.item, self.blob, self.case.reference, self.derived_uid, duplicate=duplicate
+        )
 
     def metadata(self) -> dict[str, Any]:
         return records.item_metadata(self.item, self.blob, self.case.reference, self.derived_uid)
@@ -61,8 +62,14 @@ class Loaded:
 
 class EvidenceService:
     def __init__(
-        self, db: Database, audit: AuditLog, authorizer: Authorizer, vault: Vault,
-        custody: CustodyLog, *, max_upload_bytes: int = MAX_ITEM_BYTES,
+        self,
+        db: Database,
+        audit: AuditLog,
+        authorizer: Authorizer,
+        vault: Vault,
+        custody: CustodyLog,
+        *,
+        max_upload_bytes: int = MAX_ITEM_BYTES,
     ) -> None:
         self.db = db
         self.audit = audit
@@ -75,8 +82,13 @@ class EvidenceService:
     def from_settings(
         cls, settings: VigilSettings, db: Database, audit: AuditLog, authorizer: Authorizer
     ) -> EvidenceService:
-        return cls(db, audit, authorizer, Vault.open(settings.vault_dir, settings.keys_dir),
-                   CustodyLog(Signer.open(settings.keys_dir)))
+        return cls(
+            db,
+            audit,
+            authorizer,
+            Vault.open(settings.vault_dir, settings.keys_dir),
+            CustodyLog(Signer.open(settings.keys_dir)),
+        )
 
     # ---- adding ------------------------------------------------------------------------------
 
@@ -85,8 +97,7 @@ class EvidenceService:
         # and passphrase before they call here, and only uploads come that way.
         if actor == Actor.portal():
             return
-        self.authorizer.require(actor, Action.EVIDENCE_ADD, record_type="case",
-                                record_id=reference)
+        self.authorizer.require(actor, Action.EVIDENCE_ADD, record_type="case", record_id=reference)
 
     def add_bytes(
         self,
@@ -109,8 +120,8 @@ class EvidenceService:
         """Store ``data`` as evidence of a case: vault file first, then the row and its event.
 
         The same bytes are stored once; added to the same case again (outside a capture) they
-        return the existing item (``duplicate=True``). ``reporter_hash`` is the SHA-256 or SHA-512 the reporter
-        computed; a mismatch is kept and flagged, never refused.
+        return the existing item (``duplicate=True``). ``reporter_hash`` is the SHA-256 or
+        SHA-512 the reporter computed; a mismatch is kept and flagged, never refused.
         """
         self._require_add(actor, case_reference)
         if how not in records.HOW:
@@ -131,13 +142,21 @@ class EvidenceService:
             elif capture_id is None:  # a capture keeps every part, even repeated bytes
                 existing = session.scalar(
                     select(EvidenceItem).where(
-                        EvidenceItem.case_id == case.id, EvidenceItem.sha256 == stored.sha256,
-                        EvidenceItem.kind == "original", EvidenceItem.deleted_at.is_(None),
+                        EvidenceItem.case_id == case.id,
+                        EvidenceItem.sha256 == stored.sha256,
+                        EvidenceItem.kind == "original",
+                        EvidenceItem.deleted_at.is_(None),
                     )
                 )
                 if existing is not None:
-                    self.audit.record(session, actor, "evidence.add", record_type=RECORD,
-                                      record_id=existing.uid, purpose="duplicate of stored item")
+                    self.audit.record(
+                        session,
+                        actor,
+                        "evidence.add",
+                        record_type=RECORD,
+                        record_id=existing.uid,
+                        purpose="duplicate of stored item",
+                    )
                     return Loaded(existing, blob, case, None).public(duplicate=True)
             item = EvidenceItem(
                 uid=records.new_uid(),
@@ -153,8 +172,9 @@ class EvidenceService:
                 capture_id=capture_id,
                 part=part,
                 reporter_hash=claimed,
-                reporter_hash_mismatch=records.reporter_mismatch(claimed, stored.sha256,
-                                                                 stored.sha512),
+                reporter_hash_mismatch=records.reporter_mismatch(
+                    claimed, stored.sha256, stored.sha512
+                ),
                 sensitive=sensitive,
                 added_by=actor.user_id,
                 added_by_label=actor.label[:64],
@@ -166,13 +186,24 @@ class EvidenceService:
             item.meta_digest = records.metadata_digest(loaded.metadata())
             session.add(item)
             session.flush()
-            self.custody.append(session, case, CustodyAction.ADD, actor, item_uid=item.uid,
-                                sha256=stored.sha256, reason=reason, detail=item.meta_digest)
-            self.audit.record(session, actor, "evidence.add", record_type=RECORD,
-                              record_id=item.uid, purpose=how)
+            self.custody.append(
+                session,
+                case,
+                CustodyAction.ADD,
+                actor,
+                item_uid=item.uid,
+                sha256=stored.sha256,
+                reason=reason,
+                detail=item.meta_digest,
+            )
+            self.audit.record(
+                session, actor, "evidence.add", record_type=RECORD, record_id=item.uid, purpose=how
+            )
             return loaded.public()
 
-    def add_file(self, actor: Actor, case_reference: str, path: Path, **kwargs: Any) -> EvidencePublic:
+    def add_file(
+        self, actor: Actor, case_reference: str, path: Path, **kwargs: Any
+    ) -> EvidencePublic:
         """``add_bytes`` for a file on disk, as imported by the operator (``how="import"``)."""
         if path.stat().st_size > self.max_upload_bytes:
             raise PayloadTooLarge(f"{path.name} is larger than this installation accepts")
@@ -180,17 +211,30 @@ class EvidenceService:
         return self.add_bytes(actor, case_reference, path.read_bytes(), path.name, **kwargs)
 
     def add_working_copy(
-        self, actor: Actor, original_uid: str, data: bytes, derivation: str, *,
-        filename: str | None = None, reason: str | None = None,
+        self,
+        actor: Actor,
+        original_uid: str,
+        data: bytes,
+        derivation: str,
+        *,
+        filename: str | None = None,
+        reason: str | None = None,
     ) -> EvidencePublic:
         """A redacted, resized or blurred copy: a new item linked to its unchanged original."""
         with self.db.transaction() as session:
             original = self._item(session, original_uid)
         return self.add_bytes(
-            actor, original.case.reference, data,
-            filename or f"{derivation}-{original.item.filename}", "derived",
-            original.item.source_url, media_type=None, sensitive=original.item.sensitive,
-            reason=reason, derived_from=original_uid, derivation=derivation[:64],
+            actor,
+            original.case.reference,
+            data,
+            filename or f"{derivation}-{original.item.filename}",
+            "derived",
+            original.item.source_url,
+            media_type=None,
+            sensitive=original.item.sensitive,
+            reason=reason,
+            derived_from=original_uid,
+            derivation=derivation[:64],
         )
 
     def _blob_row(self, session: Session, stored: StoredBlob, data: bytes) -> EvidenceBlob:
@@ -198,13 +242,21 @@ class EvidenceService:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(
             insert(EvidenceBlob)
-            .values(sha256=stored.sha256, sha512=stored.sha512, size=stored.size,
-                    key_id=stored.key_id, stored_at=utcnow(), purged_at=None)
+            .values(
+                sha256=stored.sha256,
+                sha512=stored.sha512,
+                size=stored.size,
+                key_id=stored.key_id,
+                stored_at=utcnow(),
+                purged_at=None,
+            )
             .on_conflict_do_nothing(index_elements=["sha256"])
         )
         blob = session.scalars(
-            select(EvidenceBlob).where(EvidenceBlob.sha256 == stored.sha256)
-            .with_for_update().execution_options(populate_existing=True)
+            select(EvidenceBlob)
+            .where(EvidenceBlob.sha256 == stored.sha256)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).one()
         if blob.purged_at is not None or not self.vault.exists(stored.sha256):
             # Deleted meanwhile: the row lock is held, so writing the file again is safe.
@@ -231,20 +283,28 @@ class EvidenceService:
         return Loaded(item, blob, case, derived)
 
     def list_case(self, actor: Actor, case_reference: str) -> list[EvidencePublic]:
-        self.authorizer.require(actor, Action.EVIDENCE_READ, record_type="case",
-                                record_id=case_reference)
+        self.authorizer.require(
+            actor, Action.EVIDENCE_READ, record_type="case", record_id=case_reference
+        )
         with self.db.transaction() as session:
             case = CaseService.find(session, case_reference)
             loaded = self.load_case_items(session, case)
-            self.audit.record(session, actor, "evidence.list", record_type="case",
-                              record_id=case.reference, purpose=f"{len(loaded)} items listed")
+            self.audit.record(
+                session,
+                actor,
+                "evidence.list",
+                record_type="case",
+                record_id=case.reference,
+                purpose=f"{len(loaded)} items listed",
+            )
             return [entry.public() for entry in loaded]
 
     def load_case_items(self, session: Session, case: Case) -> list[Loaded]:
         rows = session.execute(
             select(EvidenceItem, EvidenceBlob)
             .join(EvidenceBlob, EvidenceBlob.sha256 == EvidenceItem.sha256)
-            .where(EvidenceItem.case_id == case.id).order_by(EvidenceItem.id)
+            .where(EvidenceItem.case_id == case.id)
+            .order_by(EvidenceItem.id)
         ).all()
         uids = {item.id: item.uid for item, _ in rows}
         return [
@@ -257,12 +317,16 @@ class EvidenceService:
         self.authorizer.require(actor, Action.EVIDENCE_READ, record_type=RECORD, record_id=uid)
         with self.db.transaction() as session:
             loaded = self._item(session, uid)
-            self.audit.record(session, actor, "evidence.read", record_type=RECORD,
-                              record_id=loaded.item.uid)
+            self.audit.record(
+                session, actor, "evidence.read", record_type=RECORD, record_id=loaded.item.uid
+            )
             return loaded.public()
 
     def content(
-        self, actor: Actor, uid: str, action: CustodyAction = CustodyAction.VIEW,
+        self,
+        actor: Actor,
+        uid: str,
+        action: CustodyAction = CustodyAction.VIEW,
         reason: str | None = None,
     ) -> tuple[EvidencePublic, bytes]:
         """The item's bytes, checked against its hash; a view or download custody event."""
@@ -274,10 +338,18 @@ class EvidenceService:
             if loaded.item.deleted_at is not None:
                 raise NotFound("this evidence item was deleted")
             data = self.vault.get(loaded.blob.sha256)
-            self.custody.append(session, loaded.case, action, actor, item_uid=loaded.item.uid,
-                                sha256=loaded.blob.sha256, reason=reason)
-            self.audit.record(session, actor, f"evidence.{action}", record_type=RECORD,
-                              record_id=loaded.item.uid)
+            self.custody.append(
+                session,
+                loaded.case,
+                action,
+                actor,
+                item_uid=loaded.item.uid,
+                sha256=loaded.blob.sha256,
+                reason=reason,
+            )
+            self.audit.record(
+                session, actor, f"evidence.{action}", record_type=RECORD, record_id=loaded.item.uid
+            )
             return loaded.public(), data
 
     def custody_history(
@@ -294,30 +366,56 @@ class EvidenceService:
             else:
                 raise InvalidInput("name an item or a case")
             events = self.custody.events(session, case, item_uid=item_uid)
-            self.audit.record(session, actor, "evidence.custody_read", record_type=RECORD,
-                              record_id=item_uid or case.reference)
+            self.audit.record(
+                session,
+                actor,
+                "evidence.custody_read",
+                record_type=RECORD,
+                record_id=item_uid or case.reference,
+            )
             return [
-                CustodyEventPublic(seq=e.seq, at=e.at, action=e.action, item=e.item_uid,
-                                   sha256=e.sha256, actor=e.actor_label, reason=e.reason,
-                                   hash=e.hash)
+                CustodyEventPublic(
+                    seq=e.seq,
+                    at=e.at,
+                    action=e.action,
+                    item=e.item_uid,
+                    sha256=e.sha256,
+                    actor=e.actor_label,
+                    reason=e.reason,
+                    hash=e.hash,
+                )
                 for e in events
             ]
 
     # ---- holds, sharing, deletion ------------------------------------------------------------
 
     def set_legal_hold(self, actor: Actor, uid: str, on: bool, reason: str) -> EvidencePublic:
-        self.authorizer.require(actor, Action.EVIDENCE_LEGAL_HOLD, record_type=RECORD,
-                                record_id=uid)
+        self.authorizer.require(
+            actor, Action.EVIDENCE_LEGAL_HOLD, record_type=RECORD, record_id=uid
+        )
         with self.db.transaction() as session:
             loaded = self._item(session, uid, lock=True)
             if loaded.item.legal_hold == on:
                 return loaded.public()
             loaded.item.legal_hold = on
             action = CustodyAction.LEGAL_HOLD if on else CustodyAction.LEGAL_HOLD_RELEASE
-            self.custody.append(session, loaded.case, action, actor, item_uid=loaded.item.uid,
-                                sha256=loaded.blob.sha256, reason=reason)
-            self.audit.record(session, actor, f"evidence.{action}", record_type=RECORD,
-                              record_id=loaded.item.uid, purpose=reason)
+            self.custody.append(
+                session,
+                loaded.case,
+                action,
+                actor,
+                item_uid=loaded.item.uid,
+                sha256=loaded.blob.sha256,
+                reason=reason,
+            )
+            self.audit.record(
+                session,
+                actor,
+                f"evidence.{action}",
+                record_type=RECORD,
+                record_id=loaded.item.uid,
+                purpose=reason,
+            )
             return loaded.public()
 
     def share(self, actor: Actor, uid: str, recipient: str, reason: str) -> EvidencePublic:
@@ -325,11 +423,23 @@ class EvidenceService:
         self.authorizer.require(actor, Action.EVIDENCE_EXPORT, record_type=RECORD, record_id=uid)
         with self.db.transaction() as session:
             loaded = self._item(session, uid)
-            self.custody.append(session, loaded.case, CustodyAction.SHARE, actor,
-                                item_uid=loaded.item.uid, sha256=loaded.blob.sha256,
-                                reason=f"to {recipient}: {reason}")
-            self.audit.record(session, actor, "evidence.share", record_type=RECORD,
-                              record_id=loaded.item.uid, purpose=reason)
+            self.custody.append(
+                session,
+                loaded.case,
+                CustodyAction.SHARE,
+                actor,
+                item_uid=loaded.item.uid,
+                sha256=loaded.blob.sha256,
+                reason=f"to {recipient}: {reason}",
+            )
+            self.audit.record(
+                session,
+                actor,
+                "evidence.share",
+                record_type=RECORD,
+                record_id=loaded.item.uid,
+                purpose=reason,
+            )
             return loaded.public()
 
     def delete(self, actor: Actor, uid: str, reason: str) -> EvidencePublic:
@@ -345,11 +455,23 @@ class EvidenceService:
             if loaded.item.deleted_at is not None:
                 return loaded.public()
             loaded.item.deleted_at = utcnow()
-            self.custody.append(session, loaded.case, CustodyAction.DELETION, actor,
-                                item_uid=loaded.item.uid, sha256=loaded.blob.sha256,
-                                reason=reason)
-            self.audit.record(session, actor, "evidence.delete", record_type=RECORD,
-                              record_id=loaded.item.uid, purpose=reason)
+            self.custody.append(
+                session,
+                loaded.case,
+                CustodyAction.DELETION,
+                actor,
+                item_uid=loaded.item.uid,
+                sha256=loaded.blob.sha256,
+                reason=reason,
+            )
+            self.audit.record(
+                session,
+                actor,
+                "evidence.delete",
+                record_type=RECORD,
+                record_id=loaded.item.uid,
+                purpose=reason,
+            )
             public = loaded.public()
         self._purge_if_unused(loaded.blob.sha256)
         return public
@@ -360,7 +482,8 @@ class EvidenceService:
                 select(EvidenceBlob).where(EvidenceBlob.sha256 == sha256).with_for_update()
             )
             live = session.scalar(
-                select(func.count()).select_from(EvidenceItem)
+                select(func.count())
+                .select_from(EvidenceItem)
                 .where(EvidenceItem.sha256 == sha256, EvidenceItem.deleted_at.is_(None))
             )
             if blob is None or live:
@@ -368,8 +491,7 @@ class EvidenceService:
             # The blob row stays locked until the file is gone: a concurrent add of the same
             # bytes waits, then finds it purged and writes the file again.
             session.execute(
-                update(EvidenceBlob).where(EvidenceBlob.sha256 == sha256)
-                .values(purged_at=utcnow())
+                update(EvidenceBlob).where(EvidenceBlob.sha256 == sha256).values(purged_at=utcnow())
             )
             session.flush()
             self.vault.remove(sha256)
@@ -378,13 +500,15 @@ class EvidenceService:
         """Sign the head of a case's custody chain now; returns the checkpoint."""
         from vigil.evidence.custody import checkpoint_dict
 
-        self.authorizer.require(actor, Action.EVIDENCE_EXPORT, record_type="case",
-                                record_id=case_reference)
+        self.authorizer.require(
+            actor, Action.EVIDENCE_EXPORT, record_type="case", record_id=case_reference
+        )
         with self.db.transaction() as session:
             case = CaseService.find(session, case_reference)
             checkpoint = self.custody.checkpoint(session, case)
-            self.audit.record(session, actor, "evidence.checkpoint", record_type="case",
-                              record_id=case.reference)
+            self.audit.record(
+                session, actor, "evidence.checkpoint", record_type="case", record_id=case.reference
+            )
             return None if checkpoint is None else checkpoint_dict(checkpoint, case.reference)
 
     # ---- bundles and integrity ---------------------------------------------------------------
@@ -405,8 +529,13 @@ class EvidenceService:
     # ---- web capture -------------------------------------------------------------------------
 
     def capture(
-        self, actor: Actor, case_reference: str, url: str,
-        options: CaptureOptions | None = None, *, reason: str | None = None,
+        self,
+        actor: Actor,
+        case_reference: str,
+        url: str,
+        options: CaptureOptions | None = None,
+        *,
+        reason: str | None = None,
     ) -> CaptureResult:
         """Capture ``url`` (see ``capture.py``) and add each part to the case as evidence."""
         from vigil.evidence.capture import WebCapturer
@@ -417,8 +546,15 @@ class EvidenceService:
         capture = WebCapturer(options).capture(url)
         items = [
             self.add_bytes(
-                actor, case_reference, part.data, part.filename, "capture", part.source_url,
-                media_type=part.media_type, reason=reason, capture_id=capture.capture_id,
+                actor,
+                case_reference,
+                part.data,
+                part.filename,
+                "capture",
+                part.source_url,
+                media_type=part.media_type,
+                reason=reason,
+                capture_id=capture.capture_id,
                 part=part.part,
             )
             for part in capture.parts

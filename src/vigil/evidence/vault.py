@@ -95,7 +95,9 @@ class Vault:
         try:
             return AESGCM(self._seal_key).decrypt(nonce, sealed[_HEADER:], header + sha256.encode())
         except InvalidTag:
-            raise IntegrityError("vault file failed authentication (altered or misplaced)") from None
+            raise IntegrityError(
+                "vault file failed authentication (altered or misplaced)"
+            ) from None
 
     def put(self, data: bytes) -> StoredBlob:
         """Store ``data`` (once: the same bytes are kept once) and return its hashes."""

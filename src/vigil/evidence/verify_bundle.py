@@ -41,8 +41,18 @@ CHECKPOINT_NAME = "custody/checkpoint.json"
 GENESIS = "0" * 64
 CHECKPOINT_DOMAIN = b"vigil-custody-checkpoint-v1\n"
 MANIFEST_DOMAIN = b"vigil-bundle-manifest-v1\n"
-EVENT_FIELDS = ("chain", "seq", "at", "action", "item", "sha256", "actor", "reason", "detail",
-                "prev")
+EVENT_FIELDS = (
+    "chain",
+    "seq",
+    "at",
+    "action",
+    "item",
+    "sha256",
+    "actor",
+    "reason",
+    "detail",
+    "prev",
+)
 CHECKPOINT_FIELDS = ("chain", "seq", "head", "signed_at", "public_key")
 HOLD_ON, HOLD_OFF, DELETION, ADD = "legal-hold", "legal-hold-release", "deletion", "add"
 
@@ -175,8 +185,10 @@ def verify_events(events: list[dict[str, Any]], chain: str) -> list[str]:
         if event.get("seq") != position:
             return [f"{name}: expected seq {position}; events were deleted, added or reordered"]
         if event.get("prev") != prev:
-            return [f"{name}: does not link to the event before it; events were deleted, "
-                    "added or reordered"]
+            return [
+                f"{name}: does not link to the event before it; events were deleted, "
+                "added or reordered"
+            ]
         if event_hash(event) != event.get("hash"):
             return [f"{name}: its contents do not match its hash; the event was altered"]
         prev = str(event["hash"])
@@ -185,13 +197,16 @@ def verify_events(events: list[dict[str, Any]], chain: str) -> list[str]:
 
 def verify_checkpoint(checkpoint: dict[str, Any], events: list[dict[str, Any]]) -> list[str]:
     """Problems with a signed checkpoint of the head of ``events``."""
-    if not _valid_signature(checkpoint.get("public_key"), checkpoint_message(checkpoint),
-                            checkpoint.get("signature")):
+    if not _valid_signature(
+        checkpoint.get("public_key"), checkpoint_message(checkpoint), checkpoint.get("signature")
+    ):
         return ["checkpoint: the Ed25519 signature does not verify"]
     seq = checkpoint.get("seq")
     if not isinstance(seq, int) or seq < 1 or seq > len(events):
-        return [f"checkpoint: covers seq {seq}, but the chain has {len(events)} events; "
-                "events were deleted"]
+        return [
+            f"checkpoint: covers seq {seq}, but the chain has {len(events)} events; "
+            "events were deleted"
+        ]
     if events[seq - 1].get("hash") != checkpoint.get("head"):
         return [f"checkpoint: the signed head does not match custody event seq {seq}"]
     return []
@@ -302,8 +317,9 @@ def _check_items(
         except (KeyError, FileNotFoundError, TypeError):
             report.problems.append(f"{name}: file {path} is missing")
             continue
-        if (hashlib.sha256(data).hexdigest() != meta.get("sha256")
-                or hashlib.sha512(data).hexdigest() != meta.get("sha512")):
+        if hashlib.sha256(data).hexdigest() != meta.get("sha256") or hashlib.sha512(
+            data
+        ).hexdigest() != meta.get("sha512"):
             report.problems.append(f"{name}: {path} does not match the hashes taken at ingest")
     for uid in {e.get("item") for e in events} - listed - {None}:
         report.problems.append(f"item {uid}: in the custody log but not in the manifest")
@@ -335,8 +351,9 @@ def _verify(source: _Source, public_key: str | None, report: Report) -> None:
     if public_key is not None and key != public_key.lower():
         report.problems.append("manifest: signed by another key than the one you pinned")
     if not _valid_signature(key, manifest_message(manifest), manifest.get("signature")):
-        report.problems.append("manifest: the Ed25519 signature does not verify; "
-                               "the manifest was changed")
+        report.problems.append(
+            "manifest: the Ed25519 signature does not verify; the manifest was changed"
+        )
     else:
         report.notes.append(f"signed by key {key_fingerprint(str(key))}")
     _check_files(source, manifest, report)
@@ -376,8 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {note}")
     for problem in report.problems:
         print(f"FAIL: {problem}")
-    print("VERIFIED: every hash, the custody chain and the signatures hold" if report.ok
-          else f"NOT VERIFIED: {len(report.problems)} problem(s)")
+    print(
+        "VERIFIED: every hash, the custody chain and the signatures hold"
+        if report.ok
+        else f"NOT VERIFIED: {len(report.problems)} problem(s)"
+    )
     return 0 if report.ok else 1
 
 

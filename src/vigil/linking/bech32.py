@@ -62,3 +62,25 @@ def is_segwit_address(address: str) -> bool:
     if version == 0:
         return const == BECH32_CONST and program_bytes in (20, 32)
     return const == BECH32M_CONST
+
+
+def _convert_bits(data: bytes, from_bits: int, to_bits: int) -> list[int]:
+    acc, bits, out = 0, 0, []
+    for value in data:
+        acc = (acc << from_bits) | value
+        bits += from_bits
+        while bits >= to_bits:
+            bits -= to_bits
+            out.append((acc >> bits) & ((1 << to_bits) - 1))
+    if bits:
+        out.append((acc << (to_bits - bits)) & ((1 << to_bits) - 1))
+    return out
+
+
+def encode_segwit(hrp: str, version: int, program: bytes) -> str:
+    """A SegWit address (for tests and benchmarks that plant valid addresses)."""
+    data = [version, *_convert_bits(program, 8, 5)]
+    const = BECH32_CONST if version == 0 else BECH32M_CONST
+    polymod = _polymod([*_hrp_expand(hrp), *data, 0, 0, 0, 0, 0, 0]) ^ const
+    checksum = [(polymod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return hrp + "1" + "".join(CHARSET[d] for d in data + checksum)

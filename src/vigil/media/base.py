@@ -28,17 +28,22 @@ EXACT_THRESHOLD = 0
 class HashResult:
     """One file's hash: ``type`` names the hasher, ``quality`` is 0-100 (100 for exact hashes).
 
-    ``variants`` holds the extra hashes a robust hasher keeps (regions, trimmed borders): a
-    bank stores them all and a query matches on any of them.
+    ``variants`` are (kind, hex) hashes a bank keeps beside ``hash`` (trimmed borders, the
+    frame hash); ``probes`` are (kind, hex) hashes a query also looks up (dihedral turns,
+    crop zooms). Each kind is compared only with hashes of its own kind.
     """
 
     type: str
     hash: str
     quality: int
-    variants: tuple[str, ...] = field(default=())
+    variants: tuple[tuple[str, str], ...] = field(default=())
+    probes: tuple[tuple[str, str], ...] = field(default=())
 
-    def all_hashes(self) -> tuple[str, ...]:
-        return (self.hash, *self.variants)
+    def bank_hashes(self) -> tuple[tuple[str, str], ...]:
+        return ((self.type, self.hash), *self.variants)
+
+    def query_hashes(self) -> tuple[tuple[str, str], ...]:
+        return tuple(dict.fromkeys(((self.type, self.hash), *self.variants, *self.probes)))
 
 
 class Hasher(abc.ABC):

@@ -66,13 +66,16 @@ def detect_pile_ons(
     first, last = bucket(start, window), bucket(end, window)
     alerts: list[PileOn] = []
     for person, per_bucket in counts.items():
+        # Windows before her first abusive post seen are unknown, not quiet: leave them out.
+        seen_from = min(per_bucket)
         for b in range(first, last + 1):
             count = per_bucket.get(b, 0)
             if count < min_posts:
                 continue
-            previous = [per_bucket.get(b - k, 0) for k in range(1, baseline_windows + 1)]
-            mean = statistics.fmean(previous)
-            spread = statistics.pstdev(previous)
+            previous = [per_bucket.get(b - k, 0) for k in range(1, baseline_windows + 1)
+                        if b - k >= seen_from]
+            mean = statistics.fmean(previous) if previous else 0.0
+            spread = statistics.pstdev(previous) if previous else 0.0
             if count >= max(min_posts, factor * mean, mean + STD_MARGIN * spread):
                 alerts.append(PileOn(person, bucket_start(b, window),
                                      bucket_start(b + 1, window), count, mean,
@@ -104,7 +107,8 @@ class Coordination:
 def stem(handle: str) -> str:
     """A handle reduced to what sock-puppet variants share: letters, confusables folded."""
     local = handle.casefold().lstrip("@").split("@")[0]
-    local = unicodedata.normalize("NFKC", local).translate(_CONFUSABLE)
+    local = re.sub(r"[\d_.\-]+$", "", unicodedata.normalize("NFKC", local))  # serial numbers
+    local = local.translate(_CONFUSABLE)
     return re.sub(r"[\W\d_]+", "", local)
 
 

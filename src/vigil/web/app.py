@@ -13,9 +13,14 @@ from vigil.settings import VigilSettings
 from vigil.web.api import audit as api_audit
 from vigil.web.api import auth as api_auth
 from vigil.web.api import cases as api_cases
+from vigil.web.api import evidence as api_evidence
 from vigil.web.api import linking as api_linking
+from vigil.web.api import referral_services as api_referral_services
+from vigil.web.api import reports as api_reports
 from vigil.web.api import users as api_users
 from vigil.web.console import audit as console_audit
+from vigil.web.console import cases as console_cases
+from vigil.web.console import evidence as console_evidence
 from vigil.web.console import home as console_home
 from vigil.web.console import linking as console_linking
 from vigil.web.console import signin as console_signin
@@ -23,6 +28,9 @@ from vigil.web.console import users as console_users
 from vigil.web.errors import install_error_handlers
 from vigil.web.middleware import BodyLimit, RequestLog, SecurityHeaders
 from vigil.web.portal import home as portal_home
+from vigil.web.portal import report as portal_report
+from vigil.web.portal import resources as portal_resources
+from vigil.web.portal import survivor as portal_survivor
 from vigil.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -32,14 +40,16 @@ BODY_OVERHEAD_BYTES = 1024 * 1024
 
 def _api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
-    for module in (api_auth, api_users, api_audit, api_cases, api_linking):
+    for module in (api_auth, api_users, api_audit, api_cases, api_linking,
+                   api_evidence, api_reports, api_referral_services):
         api.include_router(module.router)
     return api
 
 
 def _console_router() -> APIRouter:
     console = APIRouter(prefix="/console", include_in_schema=False)
-    for module in (console_signin, console_home, console_users, console_audit, console_linking):
+    for module in (console_signin, console_home, console_users, console_audit, console_linking,
+                   console_evidence, console_cases):
         console.include_router(module.router)
     return console
 
@@ -63,6 +73,8 @@ def create_app(settings: VigilSettings, services: Services | None = None) -> Fas
     app.include_router(_api_router())
     app.include_router(_console_router())
     app.include_router(portal_home.router)
+    for portal in (portal_report, portal_survivor, portal_resources):
+        app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", include_in_schema=False)

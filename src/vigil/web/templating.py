@@ -10,16 +10,31 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from vigil import __version__
+from vigil.web.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, catalogues, direction
+from vigil.web.i18n import RTL_LANGUAGES as _RTL
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-RTL_LANGUAGES = frozenset({"ar", "dv"})
+RTL_LANGUAGES = _RTL
+
+
+def request_language(request: Request) -> str:
+    """The language set by the route (signed-in staff, a form field), else ``?lang=``, else
+    the browser's Accept-Language."""
+    lang = getattr(request.state, "language", None)
+    if isinstance(lang, str) and catalogues().supports(lang):
+        return lang
+    asked = request.query_params.get("lang", "")
+    if catalogues().supports(asked):
+        return asked
+    return catalogues().negotiate(request.headers.get("accept-language"))
 
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["vigil_version"] = __version__
-    # Translation hook: the portal issue installs gettext catalogues here; identity until then.
-    templates.env.globals.setdefault("_", lambda text, **kw: text % kw if kw else text)
+    # Translations: English here; ``render`` puts the request's language in each context.
+    templates.env.globals["_"] = catalogues().translator(DEFAULT_LANGUAGE)
+    templates.env.globals["language_names"] = LANGUAGE_NAMES
     return templates
 
 
@@ -27,8 +42,13 @@ def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
-    lang = getattr(request.state, "language", "en")
-    data = {"lang": lang, "dir": "rtl" if lang in RTL_LANGUAGES else "ltr", **(context or {})}
+    lang = request_language(request)
+    data = {
+        "lang": lang,
+        "dir": direction(lang),
+        "_": catalogues().translator(lang),
+        **(context or {}),
+    }
     ctx = data.get("ctx")
     if ctx is not None and "can" not in data:
         # Console pages show only what the signed-in role may do (services still enforce it).

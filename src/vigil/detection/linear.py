@@ -1,0 +1,169 @@
+"""The n-gram linear model behind the fast tier: weights, calibration, thresholds, explanations.
+
+Stored as ``model.npz`` (numbers only, ``allow_pickle=False``) plus ``model.json`` (heads, hasher
+settings, thresholds, training record). Only the hash buckets that matter are stored (pruned at
+training time), as float16; loading expands them into a dense float32 table for scoring.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from vigil.detection.base import Span
+from vigil.detection.features import Hasher
+from vigil.errors import ConfigurationError
+
+F32 = npt.NDArray[np.float32]
+FORMAT: Final = "vigil-linear/1"
+#: Spans shown per flagged text; fewer words than this carry most of a decision.
+MAX_SPANS: Final = 5
+
+
+def sigmoid(z: F32) -> F32:
+    return (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
+
+
+class LinearModel:
+    """Per-head logistic scores over hashed n-grams, Platt-calibrated per head."""
+
+    def __init__(
+        self,
+        heads: list[str],
+        hasher: Hasher,
+        weights: F32,
+        bias: F32,
+        calibration: F32 | None = None,
+        thresholds: dict[str, dict[str, float]] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.heads = heads
+        self.hasher = hasher
+        self.weights = weights  # (n_buckets, n_heads)
+        self.bias = bias
+        # (n_heads, 2): p = sigmoid(a * z + b) on the raw score z
+        self.calibration = (
+            calibration
+            if calibration is not None
+            else np.tile(np.array([1.0, 0.0], dtype=np.float32), (len(heads), 1))
+        )
+        self.thresholds = thresholds or {h: {"default": 0.5} for h in heads}
+        self.meta = meta or {}
+
+    # ---- scoring ------------------------------------------------------------------------
+
+    def raw_scores(self, texts: list[str]) -> F32:
+        return self.hasher.scores(texts, self.weights) + self.bias
+
+    def probabilities(self, texts: list[str]) -> F32:
+        z = self.raw_scores(texts)
+        return sigmoid(z * self.calibration[:, 0] + self.calibration[:, 1])
+
+    def threshold(self, head: str, lang: str) -> float:
+        by_lang = self.thresholds.get(head, {})
+        return float(by_lang.get(lang, by_lang.get("default", 0.5)))
+
+    def explain(self, texts: list[str], head: str, limit: int = MAX_SPANS) -> list[list[Span]]:
+        """For each text, the words whose n-grams pushed ``head`` up the most."""
+        if not texts:
+            return []
+        k = self.heads.index(head)
+        g = self.hasher.grams(texts)
+        contrib = self.weights[g.bucket, k]
+        counts = np.bincount(g.doc, minlength=len(texts))
+        contrib = contrib / np.sqrt(np.maximum(counts, 1))[g.doc]
+        out: list[list[Span]] = []
+        for i, text in enumerate(texts):
+            sel = g.doc == i
+            spans = _word_spans(text, g.start[sel], g.end[sel], contrib[sel])
+            spans.sort(key=lambda s: -s.weight)
+            out.append([s for s in spans[:limit] if s.weight > 0])
+        return out
+
+    # ---- storage ------------------------------------------------------------------------
+
+    def save(self, directory: Path, keep: int | None = None) -> None:
+        """Write model.npz and model.json; ``keep`` prunes to that many buckets."""
+        directory.mkdir(parents=True, exist_ok=True)
+        strength = np.abs(self.weights).max(axis=1)
+        idx = np.flatnonzero(strength > 0)
+        if keep is not None and idx.size > keep:
+            idx = np.sort(np.argpartition(strength, -keep)[-keep:])
+        np.savez_compressed(
+            directory / "model.npz",
+            index=idx.astype(np.uint32),
+            weights=self.weights[idx].astype(np.float16),
+            bias=self.bias.astype(np.float32),
+            calibration=self.calibration.astype(np.float32),
+        )
+        doc = {
+            "format": FORMAT,
+            "heads": self.heads,
+            "hasher": self.hasher.to_json(),
+            "thresholds": self.thresholds,
+            "meta": self.meta,
+        }
+        (directory / "model.json").write_text(
+            json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+    def pruned(self, keep: int) -> LinearModel:
+        """The same model with all but the ``keep`` strongest buckets zeroed, in float16
+        precision: what ``save(keep=...)`` writes, so scores can be measured before saving."""
+        strength = np.abs(self.weights).max(axis=1)
+        w = np.zeros_like(self.weights)
+        if strength.size > keep:
+            idx = np.argpartition(strength, -keep)[-keep:]
+        else:
+            idx = np.arange(strength.size)
+        w[idx] = self.weights[idx].astype(np.float16).astype(np.float32)
+        return LinearModel(
+            self.heads, self.hasher, w, self.bias, self.calibration, self.thresholds, self.meta
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> LinearModel:
+        try:
+            doc = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+            arrays = np.load(directory / "model.npz", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise ConfigurationError(f"cannot read model in {directory}: {exc}") from None
+        if doc.get("format") != FORMAT:
+            raise ConfigurationError(f"{directory}: not a {FORMAT} model")
+        hasher = Hasher.from_json(doc["hasher"])
+        heads = list(doc["heads"])
+        weights = np.zeros((hasher.n_buckets, len(heads)), dtype=np.float32)
+        weights[arrays["index"].astype(np.int64)] = arrays["weights"].astype(np.float32)
+        return cls(
+            heads=heads,
+            hasher=hasher,
+            weights=weights,
+            bias=arrays["bias"].astype(np.float32),
+            calibration=arrays["calibration"].astype(np.float32),
+            thresholds=doc.get("thresholds"),
+            meta=doc.get("meta", {}),
+        )
+
+
+def _word_spans(
+    text: str, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64], contrib: F32
+) -> list[Span]:
+    """Sum n-gram contributions onto the words they start in."""
+    import re
+
+    spans: list[Span] = []
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text[:4000])]
+    if not words:
+        return spans
+    bounds = np.array([w[0] for w in words], dtype=np.int64)
+    which = np.searchsorted(bounds, starts, side="right") - 1
+    ok = (which >= 0) & (starts < np.array([w[1] for w in words])[np.maximum(which, 0)])
+    sums = np.bincount(which[ok], weights=contrib[ok], minlength=len(words))
+    for (a, b), w in zip(words, sums, strict=True):
+        if w > 0:
+            spans.append(Span(a, b, text[a:b], float(w)))
+    return spans
