@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from vigil import __version__
-from vigil.cli import cases, db, serve, users
+from vigil.cli import backup, cases, db, serve, users
 from vigil.cli import evidence as evidence_cli
 from vigil.cli import link as link_cli
 
@@ -35,6 +35,8 @@ def root(
 
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="user")
 app.add_typer(cases.app, name="case")

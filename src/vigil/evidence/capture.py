@@ -102,7 +102,7 @@ def _tls_details(response: httpx.Response) -> dict[str, Any] | None:
     if ssl_object is None:
         return None
     details: dict[str, Any] = {"version": ssl_object.version(), "cipher": ssl_object.cipher()}
-    der = ssl_object.getpeercert(binary_form=True)
+    der = ssl_object.getpeercert(True)  # positional: httpcore may hand the raw _SSLSocket
     if der:
         cert = x509.load_der_x509_certificate(der)
         try:

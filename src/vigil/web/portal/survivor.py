@@ -13,7 +13,6 @@ from vigil.errors import InvalidInput, NotFound, PermissionDenied, RateLimited
 from vigil.web.auth import client_key, services_of
 from vigil.web.i18n import catalogues
 from vigil.web.portal import labels
-from vigil.web.portal.labels import N_
 from vigil.web.portal.forms import (
     choices,
     clear_portal_cookie,
@@ -24,6 +23,7 @@ from vigil.web.portal.forms import (
     text,
     uploads,
 )
+from vigil.web.portal.labels import N_
 from vigil.web.templating import render, request_language
 
 router = APIRouter(include_in_schema=False)
@@ -152,17 +152,13 @@ async def _action(request: Request, action: str) -> Response:
             intake.request_deletion(case_id)
     except InvalidInput as exc:
         _ = catalogues().translator(lang)
-        return _page(
-            request,
-            case_id,
-            token,
-            status=422,
-            error=_(
+        if exc.field == "evidence":
+            message = N_(
                 "This kind of file is not accepted. Send a picture, PDF, video or text file."
-                if exc.field == "evidence"
-                else "Please check the form and try again."
-            ),
-        )
+            )
+        else:
+            message = N_("Please check the form and try again.")
+        return _page(request, case_id, token, status=422, error=_(message))
     return RedirectResponse(f"/my-report?lang={lang}&done={action}", status_code=303)
 
 
