@@ -121,7 +121,7 @@ def restore_backup(settings: VigilSettings, archive_path: Path, *, force: bool =
             "data folder (or pass --force)"
         )
     try:
-        archive = tarfile.open(archive_path, "r:gz")
+        archive = tarfile.open(archive_path, "r:gz")  # noqa: SIM115  (closed by the with below)
     except (OSError, tarfile.TarError) as exc:
         raise InvalidInput(f"not a Vigil backup: {exc}") from None
     with (
@@ -141,10 +141,10 @@ def restore_backup(settings: VigilSettings, archive_path: Path, *, force: bool =
         for item in archive.getmembers():
             if item.name == MANIFEST:
                 continue
-            name = _safe_name(item.name)
+            relative = _safe_name(item.name)
             if not item.isfile() or item.name not in expected:
                 raise IntegrityError(f"backup holds a file the manifest does not list: {item.name}")
-            target = staging / name
+            target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             source = archive.extractfile(item)
             assert source is not None
@@ -158,12 +158,12 @@ def restore_backup(settings: VigilSettings, archive_path: Path, *, force: bool =
                 raise IntegrityError(f"backup file {name} does not match its hash")
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         for name in expected:
-            source_path = staging / _safe_name(name)
-            target = settings.home / _safe_name(name)
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            staged = staging / _safe_name(name)
+            final = settings.home / _safe_name(name)
+            final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if name.startswith("keys/"):
-                source_path.chmod(0o600)
-            os.replace(source_path, target)
+                staged.chmod(0o600)
+            os.replace(staged, final)
         for suffix in ("-wal", "-shm"):  # a stale WAL beside the restored file would corrupt it
             stale = database.with_name(database.name + suffix)
             stale.unlink(missing_ok=True)
