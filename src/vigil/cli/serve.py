@@ -12,7 +12,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-def _run(settings: VigilSettings, host: str, port: int) -> None:
+def _run(settings: VigilSettings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from vigil.services import Services
@@ -25,18 +25,40 @@ def _run(settings: VigilSettings, host: str, port: int) -> None:
         services.close()
         typer.echo("error: the database needs `vigil db upgrade` first", err=True)
         raise typer.Exit(8)
-    app = create_app(settings, services)
     # uvicorn's access log prints full URLs; Vigil logs requests itself, by route template.
-    uvicorn.run(app, host=host, port=port, access_log=False, log_config=None, server_header=False)
+    if workers > 1:
+        services.close()  # each worker process builds its own from the environment
+        uvicorn.run(
+            "vigil.web.asgi:app_factory",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            access_log=False,
+            log_config=None,
+            server_header=False,
+        )
+        return
+    uvicorn.run(
+        create_app(settings, services),
+        host=host,
+        port=port,
+        access_log=False,
+        log_config=None,
+        server_header=False,
+    )
 
 
 @handles_errors
 def serve(
     host: str = typer.Option(DEFAULT_HOST, "--host", help="Address to listen on."),
     port: int = typer.Option(DEFAULT_PORT, "--port", help="Port to listen on."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Worker processes (use PostgreSQL when more than one)."
+    ),
 ) -> None:
     """Serve the portal, the staff console and the API."""
-    _run(settings_from_env(), host, port)
+    _run(settings_from_env(), host, port, workers)
 
 
 @handles_errors

@@ -32,7 +32,9 @@ class LiveServer:
             self.process.wait()
 
 
-def start_live_server(home: Path, env_extra: dict[str, str] | None = None) -> LiveServer:
+def start_live_server(
+    home: Path, env_extra: dict[str, str] | None = None, *, workers: int = 1
+) -> LiveServer:
     """Migrate the database under ``home``, start the server, wait until /healthz answers."""
     port = free_port()
     env = {
@@ -49,7 +51,16 @@ def start_live_server(home: Path, env_extra: dict[str, str] | None = None) -> Li
     log = home / "server.log"
     with log.open("wb") as log_file:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [*vigil, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                *vigil,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
