@@ -15,6 +15,7 @@ from vigil.web.api import auth as api_auth
 from vigil.web.api import cases as api_cases
 from vigil.web.api import evidence as api_evidence
 from vigil.web.api import linking as api_linking
+from vigil.web.api import monitoring as api_monitoring
 from vigil.web.api import referral_services as api_referral_services
 from vigil.web.api import reports as api_reports
 from vigil.web.api import users as api_users
@@ -23,10 +24,12 @@ from vigil.web.console import cases as console_cases
 from vigil.web.console import evidence as console_evidence
 from vigil.web.console import home as console_home
 from vigil.web.console import linking as console_linking
+from vigil.web.console import monitoring as console_monitoring
 from vigil.web.console import signin as console_signin
 from vigil.web.console import users as console_users
 from vigil.web.errors import install_error_handlers
 from vigil.web.middleware import BodyLimit, RequestLog, SecurityHeaders
+from vigil.web.openapi import install_openapi
 from vigil.web.portal import home as portal_home
 from vigil.web.portal import report as portal_report
 from vigil.web.portal import resources as portal_resources
@@ -41,7 +44,7 @@ BODY_OVERHEAD_BYTES = 1024 * 1024
 def _api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     for module in (api_auth, api_users, api_audit, api_cases, api_linking,
-                   api_evidence, api_reports, api_referral_services):
+                   api_evidence, api_reports, api_referral_services, api_monitoring):
         api.include_router(module.router)
     return api
 
@@ -49,7 +52,7 @@ def _api_router() -> APIRouter:
 def _console_router() -> APIRouter:
     console = APIRouter(prefix="/console", include_in_schema=False)
     for module in (console_signin, console_home, console_users, console_audit, console_linking,
-                   console_evidence, console_cases):
+                   console_evidence, console_cases, console_monitoring):
         console.include_router(module.router)
     return console
 
@@ -70,6 +73,7 @@ def create_app(settings: VigilSettings, services: Services | None = None) -> Fas
     app.state.templates = templates
 
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(_api_router())
     app.include_router(_console_router())
     app.include_router(portal_home.router)
