@@ -52,7 +52,7 @@ def caseworker_headers(
             "/api/v1/auth/login", json={"username": member.username, "password": strong_password}
         ).json()
         cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-    yield {"Cookie": cookie, "X-CSRF-Token": body["csrf_token"]}
+    return {"Cookie": cookie, "X-CSRF-Token": body["csrf_token"]}
 
 
 FUZZ_SETTINGS = settings(
