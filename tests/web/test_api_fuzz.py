@@ -7,7 +7,7 @@ a signed-in caseworker.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -45,7 +45,7 @@ def api_schema(fuzz_app: Any) -> Any:
 @pytest.fixture
 def caseworker_headers(
     fuzz_app: Any, sqlite_services: Services, new_staff: Any, strong_password: str
-) -> Iterator[dict[str, str]]:
+) -> dict[str, str]:
     member = new_staff(sqlite_services, Role.CASEWORKER)
     with TestClient(fuzz_app, base_url="https://testserver") as client:
         body = client.post(
