@@ -10,6 +10,8 @@ from vigil.cases.mail import SmtpSender
 from vigil.cases.service import CaseService
 from vigil.evidence.service import EvidenceService
 from vigil.flows.consent_withdrawal import ConsentWithdrawal
+from vigil.hashbanks.service import HashBankService
+from vigil.hashbanks.withdrawal import HashBankWithdrawal
 from vigil.linking.service import LinkingService, linking_from_settings
 from vigil.monitoring.service import MonitoringService
 from vigil.monitoring.settings import MonitorSettings
@@ -36,6 +38,7 @@ class Services:
     cases: CaseService
     consent_withdrawal: ConsentWithdrawal
     evidence: EvidenceService
+    hashbanks: HashBankService
     linking: LinkingService
     monitoring: MonitoringService
 
@@ -67,10 +70,14 @@ class Services:
             audit,
             authorizer,
             options=CaseOptions.from_settings(settings),
-            passwords=passwords,
+            # Report passphrases are random (98 bits): light argon2id, see for_machine_secrets.
+            passwords=Passwords.for_machine_secrets(),
             limiter=limiter,
             mailer=SmtpSender.from_settings(settings),
         )
+        hashbanks = HashBankService(db, audit, authorizer, settings.keys_dir)
+        consent_withdrawal = ConsentWithdrawal(cases)
+        consent_withdrawal.register(HashBankWithdrawal(hashbanks))
         return cls(
             settings=settings,
             db=db,
@@ -80,8 +87,9 @@ class Services:
             limiter=limiter,
             accounts=accounts,
             cases=cases,
-            consent_withdrawal=ConsentWithdrawal(cases),
+            consent_withdrawal=consent_withdrawal,
             evidence=EvidenceService.from_settings(settings, db, audit, authorizer),
+            hashbanks=hashbanks,
             linking=linking_from_settings(settings, db, audit, authorizer),
             monitoring=MonitoringService(db, audit, authorizer, MonitorSettings()),
         )

@@ -19,6 +19,9 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
 #: zxcvbn scores 0–4; 3 means "safely unguessable: moderate protection from offline attack".
 MIN_ZXCVBN_SCORE = 3
+#: argon2id cost for machine-generated secrets (see ``Passwords.for_machine_secrets``).
+MACHINE_SECRET_TIME_COST = 1
+MACHINE_SECRET_MEMORY_KIB = 8 * 1024
 #: zxcvbn's cost grows with length; the first 64 characters are enough to judge.
 _ZXCVBN_PREFIX = 64
 
@@ -54,6 +57,22 @@ class Passwords:
         self._hasher = hasher or PasswordHasher()
         # Verified against when a username is unknown, so timing does not reveal which exist.
         self._dummy = self._hasher.hash("vigil-dummy-password-for-timing")
+
+    @classmethod
+    def for_machine_secrets(cls) -> Passwords:
+        """Light argon2id for secrets Vigil generates itself (report passphrases, ≥ 90 bits).
+
+        Stretching protects guessable, human-chosen passwords; a random 98-bit passphrase is
+        out of reach of offline guessing even with a fast hash, so the portal can afford 100+
+        submissions a second on two cores. Staff passwords keep the full-cost defaults.
+        """
+        return cls(
+            PasswordHasher(
+                time_cost=MACHINE_SECRET_TIME_COST,
+                memory_cost=MACHINE_SECRET_MEMORY_KIB,
+                parallelism=1,
+            )
+        )
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
