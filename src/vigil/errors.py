@@ -89,3 +89,25 @@ class IntegrityError(VigilError):
     http_status = 500
     exit_code = 9
     code = "integrity_error"
+
+
+class StorageFull(VigilError):
+    """The disk holding the data folder is full: nothing was stored, the caller may retry."""
+
+    http_status = 507
+    exit_code = 10
+    code = "storage_full"
+
+
+def storage_full_cause(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is the disk running out of space."""
+    import errno
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if "database or disk is full" in str(seen) or "No space left" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -95,7 +95,7 @@ def _client_loop(url: str, acked: Acknowledged, stop: threading.Event, seed: int
                         )
                     }
                     response = client.post(
-                        "/api/v1/reports/evidence",
+                        "/api/v1/portal/reports/evidence",
                         files=files,
                         data={"reference": reference, "passphrase": passphrase},
                     )
@@ -117,7 +117,7 @@ def _check(server: LiveServer, acked: Acknowledged) -> list[str]:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         for reference, passphrase in acked.reports.items():
             creds = {"reference": reference, "passphrase": passphrase}
-            view = client.post("/api/v1/reports/view", json=creds)
+            view = client.post("/api/v1/portal/reports/view", json=creds)
             if view.status_code != 200:
                 lost.append(f"report {reference}: HTTP {view.status_code}")
                 continue

@@ -46,7 +46,11 @@ def start_live_server(
     if "VIGIL_DATABASE_URL" not in (env_extra or {}):
         env.pop("VIGIL_DATABASE_URL", None)
     vigil = [sys.executable, "-m", "vigil.cli"]
-    subprocess.run([*vigil, "db", "upgrade"], env=env, check=True, capture_output=True)
+    migrated = subprocess.run(
+        [*vigil, "db", "upgrade"], env=env, capture_output=True, text=True, check=False
+    )
+    if migrated.returncode:
+        raise ConfigurationError(f"vigil db upgrade failed: {migrated.stderr[-2000:]}")
     home.mkdir(parents=True, exist_ok=True)
     log = home / "server.log"
     with log.open("wb") as log_file:  # the child keeps its own descriptor

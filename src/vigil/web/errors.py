@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from vigil.errors import AuthenticationRequired, VigilError
+from vigil.errors import AuthenticationRequired, VigilError, storage_full_cause
 
 log = logging.getLogger("vigil.web")
 
@@ -63,6 +63,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
+    if storage_full_cause(exc):
+        log.error("storage full", extra={"event": "storage_full"})
+        return _json(
+            507,
+            "storage_full",
+            "the server's storage is full; nothing was stored, please try again later",
+        )
     log.exception("unexpected error", extra={"event": "unhandled"})
     return _json(500, "internal_error", "something went wrong; nothing was changed")
 
