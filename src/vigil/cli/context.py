@@ -6,13 +6,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
 
 from vigil.errors import VigilError
-from vigil.services import Services
 from vigil.settings import VigilSettings, load_settings
+
+if TYPE_CHECKING:
+    from vigil.services import Services
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -24,6 +26,10 @@ def settings_from_env() -> VigilSettings:
 
 @contextmanager
 def open_services(settings: VigilSettings | None = None) -> Iterator[Services]:
+    # Imported here: building every service pulls in heavy libraries that `--help` and
+    # `--version` should not wait for.
+    from vigil.services import Services
+
     services = Services.from_settings(settings or settings_from_env())
     try:
         yield services
