@@ -29,30 +29,86 @@ from vigil.linking.bech32 import encode_segwit
 from vigil.linking.extract import IdentifierExtractor
 
 REGIONS = ("KR", "ID", "CI", "GE", "MV", "BA", "MK")
-LANG_OF_REGION = {"KR": "ko", "ID": "id", "CI": "fr", "GE": "ka", "MV": "dv", "BA": "bs",
-                  "MK": "mk"}
+LANG_OF_REGION = {
+    "KR": "ko",
+    "ID": "id",
+    "CI": "fr",
+    "GE": "ka",
+    "MV": "dv",
+    "BA": "bs",
+    "MK": "mk",
+}
 
 TEMPLATES = {
-    "ko": ["연락해 {x} 안 그러면 사진 다 뿌린다", "이 사람 {x} 계속 협박함 ㅠㅠ", "{x} 로 돈 보내라 오늘까지",
-           "제보: {x} 이 계정이 유포자임", "{x} 에서 또 연락 왔어요 😢"],
-    "id": ["kirim ke {x} atau foto kamu aku sebar", "dia pakai {x} buat ancam aku", "hubungi {x} sekarang!!",
-           "akun {x} ini yang nyebarin", "transfer ke {x} sebelum jam 9"],
-    "fr": ["envoie à {x} sinon je publie tout", "il me harcèle depuis {x} depuis des semaines",
-           "paye sur {x} avant ce soir", "c'est {x} qui a partagé les photos"],
+    "ko": [
+        "연락해 {x} 안 그러면 사진 다 뿌린다",
+        "이 사람 {x} 계속 협박함 ㅠㅠ",
+        "{x} 로 돈 보내라 오늘까지",
+        "제보: {x} 이 계정이 유포자임",
+        "{x} 에서 또 연락 왔어요 😢",
+    ],
+    "id": [
+        "kirim ke {x} atau foto kamu aku sebar",
+        "dia pakai {x} buat ancam aku",
+        "hubungi {x} sekarang!!",
+        "akun {x} ini yang nyebarin",
+        "transfer ke {x} sebelum jam 9",
+    ],
+    "fr": [
+        "envoie à {x} sinon je publie tout",
+        "il me harcèle depuis {x} depuis des semaines",
+        "paye sur {x} avant ce soir",
+        "c'est {x} qui a partagé les photos",
+    ],
     "ka": ["მომწერე {x} თორემ ფოტოებს გავავრცელებ", "ის მემუქრება {x}-დან", "გადაიხადე {x}"],
-    "bs": ["pošalji na {x} ili objavljujem slike", "prijetio mi je sa {x}", "uplati na {x} do petka"],
+    "bs": [
+        "pošalji na {x} ili objavljujem slike",
+        "prijetio mi je sa {x}",
+        "uplati na {x} do petka",
+    ],
     "mk": ["испрати на {x} или ќе ги објавам сликите", "ми се заканува од {x}", "плати на {x}"],
     "dv": ["ފޮޓޯ ފޮނުވާނަން {x}", "{x} އިން ބިރުދައްކަނީ"],
-    "en": ["send it to {x} or everyone sees", "he keeps messaging from {x}", "pay {x} by tonight",
-           "reported account: {x}", "new threat from {x} today"],
+    "en": [
+        "send it to {x} or everyone sees",
+        "he keeps messaging from {x}",
+        "pay {x} by tonight",
+        "reported account: {x}",
+        "new threat from {x} today",
+    ],
 }
 NOISE = [
-    "on 2026-03-14 at 21:30", "price 150000 won", "order #20260314-5567", "meet @3pm", "room 404",
-    "v2.3.1", "#justice #stopGBV", "lol 😂😂", "call me at 5", "ref 4111 1111 1111 1112",
-    "IBAN DE89 3704 0044 0532 0130 01", "tel 12345", "2026/03/14", "1,250,000 IDR", "ok???",
-    "see www", "user@", "@ home", "№ 7781", "13:45", "ID 3201234567890001", "hahaha",
-    "0x123abc", "bc1 not an address", "1Abc not an address either", "12.03.2026", "ул. 5",
-    "5 მარტი 2026", "სახლი 12", "jam 20.00 WIB", "Rp 500.000", "zvao sam te 3 puta",
+    "on 2026-03-14 at 21:30",
+    "price 150000 won",
+    "order #20260314-5567",
+    "meet @3pm",
+    "room 404",
+    "v2.3.1",
+    "#justice #stopGBV",
+    "lol 😂😂",
+    "call me at 5",
+    "ref 4111 1111 1111 1112",
+    "IBAN DE89 3704 0044 0532 0130 01",
+    "tel 12345",
+    "2026/03/14",
+    "1,250,000 IDR",
+    "ok???",
+    "see www",
+    "user@",
+    "@ home",
+    "№ 7781",
+    "13:45",
+    "ID 3201234567890001",
+    "hahaha",
+    "0x123abc",
+    "bc1 not an address",
+    "1Abc not an address either",
+    "12.03.2026",
+    "ул. 5",
+    "5 მარტი 2026",
+    "სახლი 12",
+    "jam 20.00 WIB",
+    "Rp 500.000",
+    "zvao sam te 3 puta",
 ]
 
 
@@ -71,11 +127,13 @@ def rand_name(rng: random.Random) -> str:
 def phone(rng: random.Random) -> Planted:
     region = rng.choice(REGIONS)
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-    digits = str(example.national_number)
-    while True:
+    digits = phonenumbers.national_significant_number(example)
+    number = example
+    for _ in range(100):  # random tails until one is a valid number (most are)
         tail = "".join(rng.choice(string.digits) for _ in range(4))
-        number = phonenumbers.parse(digits[:-4] + tail, region)
-        if phonenumbers.is_valid_number(number):
+        candidate = phonenumbers.parse(digits[:-4] + tail, region)
+        if phonenumbers.is_valid_number(candidate):
+            number = candidate
             break
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if region in ("KR", "ID") and rng.random() < 0.6:
@@ -89,7 +147,9 @@ def phone(rng: random.Random) -> Planted:
 
 def email(rng: random.Random) -> Planted:
     local = rand_name(rng).strip("._")
-    domain = rng.choice(["gmail.com", "naver.com", "yahoo.co.id", "proton.me", "mail.ru", "outlook.fr"])
+    domain = rng.choice(
+        ["gmail.com", "naver.com", "yahoo.co.id", "proton.me", "mail.ru", "outlook.fr"]
+    )
     normalized = f"{local.replace('.', '') if domain == 'gmail.com' else local}@{domain}"
     if rng.random() < 0.2:
         name, tld = domain.rsplit(".", 1)
@@ -99,17 +159,30 @@ def email(rng: random.Random) -> Planted:
 
 def handle(rng: random.Random) -> Planted:
     name = rand_name(rng).rstrip(".")
-    word, platform = rng.choice([("ig", "instagram"), ("insta", "instagram"),
-                                 ("tiktok", "tiktok"), ("twitter", "x"), ("", None)])
+    word, platform = rng.choice(
+        [
+            ("ig", "instagram"),
+            ("insta", "instagram"),
+            ("tiktok", "tiktok"),
+            ("twitter", "x"),
+            ("", None),
+        ]
+    )
     text = f"{word} @{name}".strip()
     return Planted("handle", text, f"{platform}:{name}" if platform else f"@{name}")
 
 
 def profile(rng: random.Random) -> Planted:
     name = rand_name(rng).strip("._")
-    host, platform, at = rng.choice([("instagram.com", "instagram", ""), ("x.com", "x", ""),
-                                     ("www.tiktok.com", "tiktok", "@"), ("t.me", "telegram", ""),
-                                     ("facebook.com", "facebook", "")])
+    host, platform, at = rng.choice(
+        [
+            ("instagram.com", "instagram", ""),
+            ("x.com", "x", ""),
+            ("www.tiktok.com", "tiktok", "@"),
+            ("t.me", "telegram", ""),
+            ("facebook.com", "facebook", ""),
+        ]
+    )
     query = rng.choice(["", "?igshid=MzRlODBiNWFlZA==", "?s=20&t=abc", "?utm_source=share"])
     scheme = rng.choice(["https://", "http://", ""])
     return Planted("profile_url", f"{scheme}{host}/{at}{name}{query}", f"{platform}:{name}")
@@ -117,8 +190,16 @@ def profile(rng: random.Random) -> Planted:
 
 def messaging(rng: random.Random) -> Planted:
     name = rand_name(rng).strip("._") + "x"
-    word, platform = rng.choice([("kakao id", "kakao"), ("카톡 아이디", "kakao"), ("LINE", "line"),
-                                 ("telegram", "telegram"), ("wechat", "wechat"), ("signal", "signal")])
+    word, platform = rng.choice(
+        [
+            ("kakao id", "kakao"),
+            ("카톡 아이디", "kakao"),
+            ("LINE", "line"),
+            ("telegram", "telegram"),
+            ("wechat", "wechat"),
+            ("signal", "signal"),
+        ]
+    )
     return Planted("messaging_id", f"{word}: {name}", f"{platform}:{name}")
 
 
@@ -129,8 +210,9 @@ def url(rng: random.Random) -> Planted:
         return Planted("url", f"https://{host}/{code}", f"https://{host}/{code}")
     site = rng.choice(["leak-pics.example", "forum.example.net", "imgshare.example.org"])
     path = "/".join(rand_name(rng).strip("._") for _ in range(rng.randint(1, 3)))
-    return Planted("url", f"https://www.{site}/{path}?utm_source=tw&fbclid=xyz",
-                   f"https://{site}/{path}")
+    return Planted(
+        "url", f"https://www.{site}/{path}?utm_source=tw&fbclid=xyz", f"https://{site}/{path}"
+    )
 
 
 def iban_number(rng: random.Random) -> Planted:
@@ -151,8 +233,8 @@ def iban_number(rng: random.Random) -> Planted:
 
 
 def card(rng: random.Random) -> Planted:
-    body = rng.choice(["4", "51", "52", "55"]) + "".join(rng.choice(string.digits) for _ in range(13))
-    body = body[:15]
+    prefix = rng.choice(["4", "51", "52", "55"])
+    body = prefix + "".join(rng.choice(string.digits) for _ in range(15 - len(prefix)))
     number = body + luhn.calc_check_digit(body)
     sep = rng.choice([" ", "-", ""])
     text = sep.join(number[i : i + 4] for i in range(0, 16, 4))
@@ -183,8 +265,19 @@ def wallet(rng: random.Random) -> Planted:
     return Planted("eth", value, value.lower())
 
 
-GENERATORS = (phone, phone, email, handle, profile, messaging, url, iban_number, card, wallet,
-              wallet)
+GENERATORS = (
+    phone,
+    phone,
+    email,
+    handle,
+    profile,
+    messaging,
+    url,
+    iban_number,
+    card,
+    wallet,
+    wallet,
+)
 
 
 def message(rng: random.Random) -> tuple[str, list[Planted]]:
@@ -229,21 +322,29 @@ def evaluate(n_messages: int, seed: int) -> int:
     planted_total = sum(planted_by_type.values())
     found_total = sum(found_by_type.values())
     false_total = sum(false_by_type.values())
-    print(f"{n_messages} messages, seed {seed}, {elapsed:.1f} s "
-          f"({1000 * elapsed / n_messages:.2f} ms/message)\n")
+    print(
+        f"{n_messages} messages, seed {seed}, {elapsed:.1f} s "
+        f"({1000 * elapsed / n_messages:.2f} ms/message)\n"
+    )
     print(f"| {'type':<13} | planted | found | recall  | false |")
     print(f"|{'-' * 15}|---------|-------|---------|-------|")
     for kind in sorted(set(planted_by_type) | set(false_by_type)):
         planted_n = planted_by_type[kind]
         recall = found_by_type[kind] / planted_n if planted_n else float("nan")
-        print(f"| {kind:<13} | {planted_n:7d} | {found_by_type[kind]:5d} | {recall:7.2%} "
-              f"| {false_by_type[kind]:5d} |")
+        print(
+            f"| {kind:<13} | {planted_n:7d} | {found_by_type[kind]:5d} | {recall:7.2%} "
+            f"| {false_by_type[kind]:5d} |"
+        )
     recall = found_total / planted_total
     false_rate = false_total / total_found if total_found else 0.0
-    print(f"| {'all':<13} | {planted_total:7d} | {found_total:5d} | {recall:7.2%} "
-          f"| {false_total:5d} |")
-    print(f"\nrecall {recall:.2%} (target >= 95%), false findings {false_rate:.2%} of "
-          f"{total_found} (target <= 2%)")
+    print(
+        f"| {'all':<13} | {planted_total:7d} | {found_total:5d} | {recall:7.2%} "
+        f"| {false_total:5d} |"
+    )
+    print(
+        f"\nrecall {recall:.2%} (target >= 95%), false findings {false_rate:.2%} of "
+        f"{total_found} (target <= 2%)"
+    )
     if misses:
         print("\nexamples of misses:\n  " + "\n  ".join(misses))
     if false_examples:

@@ -10,8 +10,10 @@ from vigil.cases.mail import SmtpSender
 from vigil.cases.service import CaseService
 from vigil.evidence.service import EvidenceService
 from vigil.flows.consent_withdrawal import ConsentWithdrawal
+from vigil.flows.survivor_evidence import SurvivorEvidence
 from vigil.hashbanks.service import HashBankService
 from vigil.hashbanks.withdrawal import HashBankWithdrawal
+from vigil.insights.service import InsightsService, insights_from_settings
 from vigil.linking.service import LinkingService, linking_from_settings
 from vigil.monitoring.service import MonitoringService
 from vigil.monitoring.settings import MonitorSettings
@@ -37,9 +39,11 @@ class Services:
     accounts: AccountService
     cases: CaseService
     consent_withdrawal: ConsentWithdrawal
+    survivor_evidence: SurvivorEvidence
     evidence: EvidenceService
     hashbanks: HashBankService
     linking: LinkingService
+    insights: InsightsService
     monitoring: MonitoringService
 
     @classmethod
@@ -76,7 +80,8 @@ class Services:
             mailer=SmtpSender.from_settings(settings),
         )
         hashbanks = HashBankService(db, audit, authorizer, settings.keys_dir)
-        consent_withdrawal = ConsentWithdrawal(cases)
+        evidence = EvidenceService.from_settings(settings, db, audit, authorizer)
+        consent_withdrawal = ConsentWithdrawal(cases, evidence)
         consent_withdrawal.register(HashBankWithdrawal(hashbanks))
         return cls(
             settings=settings,
@@ -88,9 +93,11 @@ class Services:
             accounts=accounts,
             cases=cases,
             consent_withdrawal=consent_withdrawal,
-            evidence=EvidenceService.from_settings(settings, db, audit, authorizer),
+            survivor_evidence=SurvivorEvidence(cases, evidence),
+            evidence=evidence,
             hashbanks=hashbanks,
             linking=linking_from_settings(settings, db, audit, authorizer),
+            insights=insights_from_settings(settings, db, audit, authorizer),
             monitoring=MonitoringService(db, audit, authorizer, MonitorSettings()),
         )
 

@@ -20,7 +20,7 @@ from vigil.services import Services
 
 def _case(services: Services, consents: list[str]) -> tuple[str, str]:
     return services.cases.intake.submit(
-        ReportCreate(description="threats", category="threats", anonymous=True, consents=consents),
+        ReportCreate(description="threats", category="threat", anonymous=True, consents=consents),
         client="t",
     )
 

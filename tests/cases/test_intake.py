@@ -16,7 +16,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def report(**extra: object) -> ReportCreate:
     data: dict[str, object] = {
         "description": "He keeps posting my photos",
-        "category": "intimate_images",
+        "category": "ncii",
         "anonymous": True,
         "links": ["https://example.com/post/1"],
         "consents": ["investigation", "takedown"],

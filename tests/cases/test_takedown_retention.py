@@ -59,7 +59,7 @@ def _report(services: Services, consents: list[str]) -> str:
     reference, _ = services.cases.intake.submit(
         ReportCreate(
             description="my images",
-            category="intimate_images",
+            category="ncii",
             anonymous=True,
             links=["https://social.example/p/1"],
             consents=consents,

@@ -17,6 +17,11 @@ from vigil.errors import IntegrityError
 CANARY = "CANARY-c1i-plaintext-4d2e"
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("VIGIL_HOME", str(tmp_path / "home"))
@@ -37,11 +42,7 @@ def test_add_capture_export_verify(runner: CliRunner, tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text(f"<html><body><p>{CANARY}</p></body></html>")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0),
-        partial(http.server.SimpleHTTPRequestHandler, directory=site),
-    )
-    server.RequestHandlerClass.log_message = lambda *a: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=site))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         ref = _ok(runner, "case", "new", "--title", "synthetic").strip()
@@ -52,8 +53,9 @@ def test_add_capture_export_verify(runner: CliRunner, tmp_path: Path) -> None:
         assert [line.split("\t")[3] for line in added.splitlines()] == ["added", "added"]
         url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
         captured = _ok(runner, "evidence", "capture", url, "--case", ref)
-        assert {"warc", "html", "metadata"} <= {line.split("\t")[2] for line in
-                                                captured.splitlines()}
+        assert {"warc", "html", "metadata"} <= {
+            line.split("\t")[2] for line in captured.splitlines()
+        }
     finally:
         server.shutdown()
         server.server_close()

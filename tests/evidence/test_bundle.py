@@ -24,9 +24,9 @@ from vigil.security.actor import Actor
 from vigil.services import Services
 
 OPERATOR = Actor.operator("test")
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d4944415478da63fccf00000301010018dd8db00000000049454e44ae426082"
+PNG = bytes.fromhex(  # a valid 4×4 red PNG
+    "89504e470d0a1a0a0000000d4948445200000004000000040802000000269309290000001049444154"
+    "789c63fccf80004c0c44710033d101073a843eb80000000049454e44ae426082"
 )
 PAGE = """<!doctype html><html><head><title>post</title>
 <meta property="og:image" content="/media/photo.png"></head>

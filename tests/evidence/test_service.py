@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
 import pytest
 from sqlalchemy import select, text
 
 from vigil.cases.schemas import CaseCreate
-from vigil.errors import Conflict, NotFound, PermissionDenied
+from vigil.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from vigil.evidence.custody import CHECKPOINT_EVERY, CustodyAction
 from vigil.security.actor import Actor
 from vigil.security.audit import AuditQuery
@@ -96,6 +97,8 @@ def test_permissions_and_audit(services: Services, new_staff) -> None:  # type: 
     services.evidence.content(caseworker, item.uid)
     portal = services.evidence.add_bytes(Actor.portal(), ref, b"survivor upload", "me.jpg")
     assert portal.added_by == "portal"
+    with pytest.raises(PermissionDenied):
+        services.evidence.add_bytes(Actor.portal(), ref, b"x", "x", "import")
     with services.db.transaction() as session:
         logged = services.audit.search(session, AuditQuery(record_id=item.uid))
     assert {e.action for e in logged} >= {"evidence.add", "evidence.view"}
@@ -137,3 +140,48 @@ def test_verify_vault_finds_a_damaged_file(services: Services) -> None:
     path.write_bytes(bytes(data))
     report = services.evidence.verify_vault(OPERATOR)
     assert not report.ok and item.sha256[:16] in report.problems[0]
+
+
+def test_derived_working_copies(services: Services) -> None:
+    from PIL import Image
+
+    ref = _case(services)
+    image = Image.new("RGB", (2000, 1000), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "SyntheticCam"  # Make
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    original = services.evidence.add_bytes(OPERATOR, ref, buffer.getvalue(), "photo.jpg")
+    stripped = services.evidence.make_working_copy(OPERATOR, original.uid, "stripped")
+    resized = services.evidence.make_working_copy(OPERATOR, original.uid, "resized")
+    blurred = services.evidence.make_working_copy(OPERATOR, original.uid, "blurred")
+    for copy in (stripped, resized, blurred):
+        assert copy.kind == "working" and copy.derived_from == original.uid
+    _, data = services.evidence.content(OPERATOR, stripped.uid)
+    assert b"SyntheticCam" in buffer.getvalue() and b"SyntheticCam" not in data
+    _, data = services.evidence.content(OPERATOR, resized.uid)
+    assert max(Image.open(io.BytesIO(data)).size) == 1024
+    assert services.evidence.content(OPERATOR, original.uid)[1] == buffer.getvalue()
+    text = services.evidence.add_bytes(OPERATOR, ref, b"not an image", "t.txt")
+    with pytest.raises(InvalidInput):
+        services.evidence.make_working_copy(OPERATOR, text.uid, "blurred")
+    with pytest.raises(InvalidInput):
+        services.evidence.make_working_copy(OPERATOR, original.uid, "painted")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE evidence_items SET sha256 = 'x'",
+        "UPDATE evidence_items SET filename = NULL",
+        "UPDATE evidence_items SET added_at = NULL",
+        "UPDATE evidence_blobs SET size = 0",
+    ],
+)
+def test_what_was_recorded_at_ingest_is_immutable(services: Services, statement: str) -> None:
+    ref = _case(services)
+    item = services.evidence.add_bytes(OPERATOR, ref, b"immutable", "i.txt")
+    with services.db.transaction() as session, pytest.raises(Exception, match="immutable"):
+        session.execute(text(statement))
+    services.evidence.set_legal_hold(OPERATOR, item.uid, True, "still mutable: the hold")
+    assert services.evidence.verify_vault(OPERATOR).ok

@@ -14,9 +14,7 @@ runner = CliRunner()
 
 
 def run(home: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(
-        app, list(args), env={"VIGIL_HOME": str(home), "VIGIL_DATABASE_URL": ""}
-    )
+    result = runner.invoke(app, list(args), env={"VIGIL_HOME": str(home), "VIGIL_DATABASE_URL": ""})
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -33,8 +31,14 @@ def test_extract_prints_one_json_line_per_identifier(tmp_path: Path) -> None:
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines == [
-        {"id": "r1", "type": "phone", "value": "010-1234-5678", "normalized": "+821012345678",
-         "start": 4, "end": 17}
+        {
+            "id": "r1",
+            "type": "phone",
+            "value": "010-1234-5678",
+            "normalized": "+821012345678",
+            "start": 4,
+            "end": 17,
+        }
     ]
     assert list(lines[0]) == ["id", "type", "value", "normalized", "start", "end"]
 
@@ -57,10 +61,16 @@ def test_graph_exports_open_in_networkx(tmp_path: Path) -> None:
     from vigil.settings import VigilSettings
 
     with open_services(VigilSettings(home=home, log_json=False)) as services:
-        services.linking.add_case_text(Actor.operator(), ref, "pay to x@perp.example or 010-1234-5678")
+        services.linking.add_case_text(
+            Actor.operator(), ref, "pay to x@perp.example or 010-1234-5678"
+        )
+    code, out_text, err = run(home, "link", "sync")
+    assert code == 0 and out_text.startswith("1 cases, 0 posts"), err
     for fmt, reader in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
         out = tmp_path / f"g.{fmt}"
-        code, _o, err = run(home, "link", "graph", "--case", ref, "--format", fmt, "--out", str(out))
+        code, _o, err = run(
+            home, "link", "graph", "--case", ref, "--format", fmt, "--out", str(out)
+        )
         assert code == 0, err
         assert reader(out).number_of_nodes() == 3
     out = tmp_path / "g.csv"

@@ -177,3 +177,23 @@ def test_deleting_a_case_removes_its_links(
         session.execute(delete(Case).where(Case.reference == refs[1]))
     links = services.linking.links_for_case(Actor.operator(), refs[0])
     assert len(links) == 1
+
+
+def test_forgetting_a_case_removes_its_traces_and_links(
+    services: Services, three_cases: tuple[list[object], list[str]]
+) -> None:
+    workers, refs = three_cases
+    actor: Actor = workers[1].actor  # type: ignore[attr-defined]
+    removed = services.linking.forget_case(actor, refs[1], reason="consent withdrawn")
+    assert removed == 3  # wallet, kakao id, phone
+    assert len(services.linking.links_for_case(Actor.operator(), refs[0])) == 1
+    assert services.linking.links_for_case(Actor.operator(), refs[1]) == []
+    from sqlalchemy import select
+
+    from vigil.storage.tables.linking import LinkNode
+
+    with services.db.transaction() as session:
+        labels = {n.label for n in session.scalars(select(LinkNode))}
+    assert "kakao:perp77" not in labels
+    with pytest.raises(PermissionDenied):
+        services.linking.forget_case(workers[0].actor, refs[2], reason="not mine")  # type: ignore[attr-defined]

@@ -38,7 +38,9 @@ def _pairs(index: Index, queries: np.ndarray, radius: int) -> set[tuple[int, int
     return {(m.query, m.id, m.distance) for m in index.search(queries, radius)}
 
 
-def _truth(codes: np.ndarray, ids: np.ndarray, queries: np.ndarray, radius: int) -> set[tuple[int, int, int]]:
+def _truth(
+    codes: np.ndarray, ids: np.ndarray, queries: np.ndarray, radius: int
+) -> set[tuple[int, int, int]]:
     q, p = brute_force(codes, queries, radius)
     dist = np.bitwise_count(codes[p] ^ queries[q]).sum(axis=1)
     return {(int(a), int(ids[b]), int(d)) for a, b, d in zip(q, p, dist, strict=True)}
@@ -74,7 +76,7 @@ def test_incremental_add_and_remove(cls: type[Index]) -> None:
     for lo in range(0, 12_000, 3_000):  # four adds, merged as a binary counter
         index.add(codes[lo : lo + 3_000], ids[lo : lo + 3_000])
     assert len(index) == 12_000
-    removed = index.remove(ids[:500].tolist() + [999_999_999])
+    removed = index.remove([*ids[:500].tolist(), 999999999])
     assert removed == 500
     assert len(index) == 11_500
     queries = codes[:600]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,16 +28,28 @@ class ScoredDetector:
         out = []
         for text in texts:
             category, score = text.split()[:2]
-            out.append({"lang": "en", "gbv": category != "none", "score": float(score),
-                        "categories": [] if category == "none" else [category], "flags": [],
-                        "pii": [], "explanation": {"why": category}})
+            out.append(
+                {
+                    "lang": "en",
+                    "gbv": category != "none",
+                    "score": float(score),
+                    "categories": [] if category == "none" else [category],
+                    "flags": [],
+                    "pii": [],
+                    "explanation": {"why": category},
+                }
+            )
         return out
 
 
 def service(services: Services, **settings: Any) -> MonitoringService:
-    return MonitoringService(services.db, services.audit, services.authorizer,
-                             MonitorSettings(**settings),
-                             detector_factory=lambda tier: ScoredDetector())
+    return MonitoringService(
+        services.db,
+        services.audit,
+        services.authorizer,
+        MonitorSettings(**settings),
+        detector_factory=lambda tier: ScoredDetector(),
+    )
 
 
 def test_queue_orders_by_severity_confidence_and_watched_target(
@@ -44,18 +57,25 @@ def test_queue_orders_by_severity_confidence_and_watched_target(
 ) -> None:
     mon = service(services)
     mon.watchlist.add(OPERATOR, PersonCreate(name="Lela Abashidze"))
-    mon.ingest_records(OPERATOR, [
-        {"id": "insult-hi", "text": "insult 0.9 you fool"},
-        {"id": "threat-lo", "text": "threat 0.5 watch out"},
-        {"id": "threat-hi", "text": "threat 0.95 we know where you live"},
-        {"id": "insult-watched", "text": "insult 0.9 Lela Abashidze is a fool"},
-        {"id": "clean", "text": "none 0.01 nice weather"},
-    ])
+    mon.ingest_records(
+        OPERATOR,
+        [
+            {"id": "insult-hi", "text": "insult 0.9 you fool"},
+            {"id": "threat-lo", "text": "threat 0.5 watch out"},
+            {"id": "threat-hi", "text": "threat 0.95 we know where you live"},
+            {"id": "insult-watched", "text": "insult 0.9 Lela Abashidze is a fool"},
+            {"id": "clean", "text": "none 0.01 nice weather"},
+        ],
+    )
     monitor = new_staff(services, Role.MONITOR)
     page = mon.review.queue(monitor.actor)
     # threat 1.0*0.95=0.95; insult watched 0.4*0.9*2=0.72; threat 0.5; insult 0.36
-    assert [p.post_id for p in page.items] == ["threat-hi", "insult-watched", "threat-lo",
-                                               "insult-hi"]
+    assert [p.post_id for p in page.items] == [
+        "threat-hi",
+        "insult-watched",
+        "threat-lo",
+        "insult-hi",
+    ]
     assert page.items[1].targeted and not page.capped
 
 
@@ -73,16 +93,18 @@ def test_exposure_cap_and_permissions(services: Services, new_staff: Any) -> Non
     with pytest.raises(Conflict):
         mon.review.decide(monitor.actor, third.id, ReviewDecision(decision=Decision.DISMISS))
     with pytest.raises(PermissionDenied):
-        mon.review.decide(new_staff(services, Role.CASEWORKER).actor, third.id,
-                          ReviewDecision(decision=Decision.DISMISS))
+        mon.review.decide(
+            new_staff(services, Role.CASEWORKER).actor,
+            third.id,
+            ReviewDecision(decision=Decision.DISMISS),
+        )
     with pytest.raises(InvalidInput):
         mon.review.decide(OPERATOR, third.id, ReviewDecision(decision=Decision.RELABEL))
 
 
 def test_double_review_sample_and_kappa(services: Services, new_staff: Any) -> None:
     mon = service(services, double_review_rate=1.0)
-    mon.ingest_records(OPERATOR, [{"id": str(i), "text": f"insult 0.{i + 1} x"}
-                                  for i in range(6)])
+    mon.ingest_records(OPERATOR, [{"id": str(i), "text": f"insult 0.{i + 1} x"} for i in range(6)])
     first, second = new_staff(services, Role.MONITOR), new_staff(services, Role.SUPERVISOR)
     ids = [p.id for p in mon.review.queue(first.actor, limit=10).items]
     assert len(ids) == 6
@@ -98,8 +120,11 @@ def test_double_review_sample_and_kappa(services: Services, new_staff: Any) -> N
         decision = Decision.DISMISS if label == "none" else Decision.RELABEL
         mon.review.decide(second.actor, pid, ReviewDecision(decision=decision, label=label))
     with pytest.raises(Conflict):
-        mon.review.decide(new_staff(services, Role.MONITOR).actor, ids[0],
-                          ReviewDecision(decision=Decision.CONFIRM))
+        mon.review.decide(
+            new_staff(services, Role.MONITOR).actor,
+            ids[0],
+            ReviewDecision(decision=Decision.CONFIRM),
+        )
     agreement = mon.review.agreement(OPERATOR)
     from sklearn.metrics import cohen_kappa_score
 
@@ -113,19 +138,40 @@ def test_double_review_sample_rate() -> None:
     assert 850 < sampled < 1150
 
 
-def test_export_is_scan_output_plus_label(services: Services) -> None:
+def test_export_is_scan_output_plus_label(services: Services, tmp_path: Path) -> None:
     mon = service(services, double_review_rate=0.0)
-    mon.ingest_records(OPERATOR, [
-        {"id": "a", "text": "threat 0.9 I will find you", "platform": "x"},
-        {"id": "b", "text": "insult 0.6 meh", "platform": "x"},
-        {"id": "c", "text": "insult 0.7 not reviewed", "platform": "x"},
-    ])
+    mon.ingest_records(
+        OPERATOR,
+        [
+            {"id": "a", "text": "threat 0.9 I will find you", "platform": "x"},
+            {"id": "b", "text": "insult 0.6 meh", "platform": "x"},
+            {"id": "c", "text": "insult 0.7 not reviewed", "platform": "x"},
+        ],
+    )
     items = {p.post_id: p.id for p in mon.review.queue(OPERATOR).items}
     mon.review.decide(OPERATOR, items["a"], ReviewDecision(decision=Decision.CONFIRM))
     mon.review.decide(OPERATOR, items["b"], ReviewDecision(decision=Decision.DISMISS))
     lines = [json.loads(line) for line in mon.review.export(OPERATOR)]
     assert [r["id"] for r in lines] == ["x:a", "x:b"]
-    assert set(lines[0]) >= {"id", "text", "lang", "gbv", "score", "categories", "flags", "pii",
-                             "explanation", "label"}
+    assert set(lines[0]) >= {
+        "id",
+        "text",
+        "lang",
+        "gbv",
+        "score",
+        "categories",
+        "flags",
+        "pii",
+        "explanation",
+        "label",
+    }
     assert (lines[0]["label"], lines[1]["label"]) == ("threat", "none")
     assert lines[0]["text"] == "threat 0.9 I will find you" and lines[0]["score"] == 0.9
+    # ... and vigil train reads it back as training examples.
+    from vigil.detection.training.datasets import load_review_export
+
+    path = tmp_path / "decisions.jsonl"
+    path.write_text("".join(line + "\n" for line in mon.review.export(OPERATOR)))
+    examples = load_review_export(path)
+    assert [e.labels["gbv"] for e in examples] == [1, 0]
+    assert examples[0].labels["threat"] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -31,8 +32,9 @@ def drain(source: Source) -> list[Fetched]:
     return list(source.fetch())
 
 
-def resume(cls: type[Source], config: dict[str, Any], checkpoint: dict[str, Any] | None
-           ) -> tuple[list[Fetched], dict[str, Any]]:
+def resume(
+    cls: type[Source], config: dict[str, Any], checkpoint: dict[str, Any] | None
+) -> tuple[list[Fetched], dict[str, Any]]:
     source = cls(config)
     source.start(checkpoint)
     items = drain(source)
@@ -51,13 +53,14 @@ class TestConformance:
         assert source_registry().get(cls.name) is cls
         assert cls.description
 
-    @pytest.mark.parametrize("cls", [c for c in BUILTIN_SOURCES if c.required],
-                             ids=lambda c: c.name)
+    @pytest.mark.parametrize(
+        "cls", [c for c in BUILTIN_SOURCES if c.required], ids=lambda c: c.name
+    )
     def test_refuses_missing_and_unknown_options(self, cls: type[Source]) -> None:
         with pytest.raises(InvalidInput):
             cls({})
         with pytest.raises(InvalidInput):
-            cls({key: "x" for key in cls.required} | {"bogus": 1})
+            cls(dict.fromkeys(cls.required, "x") | {"bogus": 1})
 
 
 # ---- files ----------------------------------------------------------------------------------
@@ -77,9 +80,12 @@ def test_jsonl_resumes_and_waits_for_unfinished_lines(tmp_path: Path) -> None:
 
 def test_csv_with_author_columns_and_multiline_text(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
-    path.write_text('id,text,author_handle,author_created_at,mentions,created_at\n'
-                    '1,"two\nlines",ana,2026-01-01T00:00:00Z,"bo,cy",2026-04-01T09:00:00Z\n'
-                    '2,plain,bo,,,\n', encoding="utf-8")
+    path.write_text(
+        "id,text,author_handle,author_created_at,mentions,created_at\n"
+        '1,"two\nlines",ana,2026-01-01T00:00:00Z,"bo,cy",2026-04-01T09:00:00Z\n'
+        "2,plain,bo,,,\n",
+        encoding="utf-8",
+    )
     items, cp = resume(CsvFileSource, {"path": str(path), "platform": "forum"}, None)
     first = items[0].post
     assert first is not None and first.text == "two\nlines" and first.platform == "forum"
@@ -107,25 +113,47 @@ def test_folder_picks_up_new_files_and_new_lines(tmp_path: Path) -> None:
 def test_telegram_desktop_export(tmp_path: Path) -> None:
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "photo_1.jpg").write_bytes(b"\xff\xd8synthetic")
-    export = {"name": "Channel", "type": "public_channel", "id": 1001, "messages": [
-        {"id": 1, "type": "service", "date": "2026-04-01T09:00:00", "action": "create_channel"},
-        {"id": 2, "type": "message", "date": "2026-04-01T09:05:00", "date_unixtime": "1775034300",
-         "from": "Channel", "from_id": "channel1001",
-         "text": ["hey ", {"type": "mention", "text": "@Ana_K"}, " look"],
-         "text_entities": [{"type": "plain", "text": "hey "},
-                           {"type": "mention", "text": "@Ana_K"}, {"type": "plain", "text": " look"}],
-         "photo": "photos/photo_1.jpg"},
-        {"id": 3, "type": "message", "date": "2026-04-01T09:06:00", "from": "Channel",
-         "from_id": "channel1001", "text": "a reply", "reply_to_message_id": 2,
-         "photo": "../../etc/passwd"},
-    ]}
+    export = {
+        "name": "Channel",
+        "type": "public_channel",
+        "id": 1001,
+        "messages": [
+            {"id": 1, "type": "service", "date": "2026-04-01T09:00:00", "action": "create_channel"},
+            {
+                "id": 2,
+                "type": "message",
+                "date": "2026-04-01T09:05:00",
+                "date_unixtime": "1775034300",
+                "from": "Channel",
+                "from_id": "channel1001",
+                "text": ["hey ", {"type": "mention", "text": "@Ana_K"}, " look"],
+                "text_entities": [
+                    {"type": "plain", "text": "hey "},
+                    {"type": "mention", "text": "@Ana_K"},
+                    {"type": "plain", "text": " look"},
+                ],
+                "photo": "photos/photo_1.jpg",
+            },
+            {
+                "id": 3,
+                "type": "message",
+                "date": "2026-04-01T09:06:00",
+                "from": "Channel",
+                "from_id": "channel1001",
+                "text": "a reply",
+                "reply_to_message_id": 2,
+                "photo": "../../etc/passwd",
+            },
+        ],
+    }
     (tmp_path / "result.json").write_text(json.dumps(export), encoding="utf-8")
     items, cp = resume(TelegramExportSource, {"path": str(tmp_path)}, None)
     first, second = (i.post for i in items)
     assert first is not None and second is not None
     assert first.post_id == "1001/2" and first.text == "hey @Ana_K look"
     assert first.mentions == ("ana_k",) and first.created_at == datetime.fromtimestamp(
-        1775034300, UTC)
+        1775034300, UTC
+    )
     assert first.media[0].path and first.media[0].path.endswith("photo_1.jpg")
     assert second.reply_to == "1001/2" and second.media == ()  # outside the export: ignored
     assert cp == {"last_ids": {"1001": 3}}
@@ -141,7 +169,7 @@ def http_server() -> Iterator[tuple[str, dict[str, Any]]]:
     routes: dict[str, Any] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             handler = routes.get(parts.path)
             if handler is None:
@@ -172,9 +200,12 @@ def rss(items: list[tuple[str, datetime, str]]) -> bytes:
         f"<item><title>{title}</title><link>https://news.example/{guid}</link>"
         f"<guid>{guid}</guid><pubDate>{format_datetime(when)}</pubDate>"
         f"<description>&lt;p&gt;body of {guid}&lt;/p&gt;</description></item>"
-        for guid, when, title in items)
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>'
-            f"<language>en-us</language>{entries}</channel></rss>").encode()
+        for guid, when, title in items
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>'
+        f"<language>en-us</language>{entries}</channel></rss>"
+    ).encode()
 
 
 def test_rss_feed_with_etag(http_server: tuple[str, dict[str, Any]]) -> None:
@@ -204,20 +235,34 @@ def test_rss_feed_with_etag(http_server: tuple[str, dict[str, Any]]) -> None:
 
 def status(n: int, *, acct: str = "troll", reblog: bool = False) -> dict[str, Any]:
     return {
-        "id": str(100 + n), "uri": f"https://masto.example/users/{acct}/statuses/{100 + n}",
+        "id": str(100 + n),
+        "uri": f"https://masto.example/users/{acct}/statuses/{100 + n}",
         "url": f"https://masto.example/@{acct}/{100 + n}",
         "created_at": (T0 + timedelta(minutes=n)).isoformat().replace("+00:00", ".000Z"),
-        "content": f"<p>post {n} <span class=\"h-card\"><a href=\"x\">@<span>ana</span></a>"
-                   "</span></p>",
-        "language": "en", "spoiler_text": "", "in_reply_to_id": "100" if n == 3 else None,
+        "content": f'<p>post {n} <span class="h-card"><a href="x">@<span>ana</span></a></span></p>',
+        "language": "en",
+        "spoiler_text": "",
+        "in_reply_to_id": "100" if n == 3 else None,
         "in_reply_to_account_id": "9" if n == 3 else None,
         "reblog": status(n - 1) if reblog else None,
-        "account": {"id": "7", "username": acct, "acct": acct, "display_name": "T",
-                    "created_at": "2026-03-30T00:00:00.000Z"},
-        "mentions": [{"id": "9", "username": "ana", "acct": "ana@other.example",
-                      "url": "https://other.example/@ana"}],
-        "media_attachments": [{"id": "m", "type": "image",
-                               "url": "https://files.example/m.png"}] if n == 2 else [],
+        "account": {
+            "id": "7",
+            "username": acct,
+            "acct": acct,
+            "display_name": "T",
+            "created_at": "2026-03-30T00:00:00.000Z",
+        },
+        "mentions": [
+            {
+                "id": "9",
+                "username": "ana",
+                "acct": "ana@other.example",
+                "url": "https://other.example/@ana",
+            }
+        ],
+        "media_attachments": [{"id": "m", "type": "image", "url": "https://files.example/m.png"}]
+        if n == 2
+        else [],
     }
 
 
@@ -249,8 +294,7 @@ def test_mastodon_timelines_page_with_min_id(http_server: tuple[str, dict[str, A
     assert cp == {"since_id": "106"}  # the boost moved the checkpoint but is not a post
     reply = posts[1]
     assert reply.author.handle == "troll@127.0.0.1" and reply.text == "post 3 @ana"
-    assert reply.reply_to_author == "ana@other.example" and reply.mentions == (
-        "ana@other.example",)
+    assert reply.reply_to_author == "ana@other.example" and reply.mentions == ("ana@other.example",)
     assert posts[0].media[0].url == "https://files.example/m.png"
     assert reply.author.created_at == datetime(2026, 3, 30, tzinfo=UTC)
     statuses.append(status(7))
@@ -274,22 +318,50 @@ def test_mastodon_errors_are_clear(http_server: tuple[str, dict[str, Any]]) -> N
 
 def jet_event(n: int, did: str = "did:plc:troll") -> dict[str, Any]:
     return {
-        "did": did, "time_us": 1_775_000_000_000_000 + n, "kind": "commit",
+        "did": did,
+        "time_us": 1_775_000_000_000_000 + n,
+        "kind": "commit",
         "commit": {
-            "rev": f"rev{n}", "operation": "create", "collection": "app.bsky.feed.post",
-            "rkey": f"3k{n}", "cid": f"bafy{n}",
+            "rev": f"rev{n}",
+            "operation": "create",
+            "collection": "app.bsky.feed.post",
+            "rkey": f"3k{n}",
+            "cid": f"bafy{n}",
             "record": {
-                "$type": "app.bsky.feed.post", "createdAt": "2026-04-01T09:00:00.000Z",
-                "langs": ["en"], "text": f"@ana.bsky.social post {n}",
-                "facets": [{"index": {"byteStart": 0, "byteEnd": 16}, "features": [
-                    {"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:ana"}]}],
-                "reply": {"root": {"uri": "at://did:plc:ana/app.bsky.feed.post/r", "cid": "c"},
-                          "parent": {"uri": "at://did:plc:ana/app.bsky.feed.post/p",
-                                     "cid": "c"}} if n == 2 else None,
-                "embed": {"$type": "app.bsky.embed.images", "images": [
-                    {"alt": "", "image": {"$type": "blob", "ref": {"$link": "bafkimg"},
-                                          "mimeType": "image/jpeg", "size": 10}}]}
-                if n == 3 else None,
+                "$type": "app.bsky.feed.post",
+                "createdAt": "2026-04-01T09:00:00.000Z",
+                "langs": ["en"],
+                "text": f"@ana.bsky.social post {n}",
+                "facets": [
+                    {
+                        "index": {"byteStart": 0, "byteEnd": 16},
+                        "features": [
+                            {"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:ana"}
+                        ],
+                    }
+                ],
+                "reply": {
+                    "root": {"uri": "at://did:plc:ana/app.bsky.feed.post/r", "cid": "c"},
+                    "parent": {"uri": "at://did:plc:ana/app.bsky.feed.post/p", "cid": "c"},
+                }
+                if n == 2
+                else None,
+                "embed": {
+                    "$type": "app.bsky.embed.images",
+                    "images": [
+                        {
+                            "alt": "",
+                            "image": {
+                                "$type": "blob",
+                                "ref": {"$link": "bafkimg"},
+                                "mimeType": "image/jpeg",
+                                "size": 10,
+                            },
+                        }
+                    ],
+                }
+                if n == 3
+                else None,
             },
         },
     }
@@ -308,10 +380,8 @@ def jetstream() -> Iterator[tuple[str, list[dict[str, Any]], list[str]]]:
         for event in events:
             if event["time_us"] > cursor:
                 connection.send(json.dumps(event))
-        try:
+        with contextlib.suppress(Exception):  # the client closes; nothing to do
             connection.recv(timeout=2)
-        except Exception:  # noqa: BLE001, S110 - the client closes; nothing to do
-            pass
 
     with serve(handler, "127.0.0.1", 0) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -323,18 +393,34 @@ def jetstream() -> Iterator[tuple[str, list[dict[str, Any]], list[str]]]:
 
 def test_jetstream_cursor_resume(jetstream: tuple[str, list[dict[str, Any]], list[str]]) -> None:
     url, events, requests = jetstream
-    events.append({"did": "did:plc:ana", "time_us": 1_775_000_000_000_000, "kind": "identity",
-                   "identity": {"did": "did:plc:ana", "handle": "ana.bsky.social", "seq": 1,
-                                "time": "2026-04-01T09:00:00Z"}})
+    events.append(
+        {
+            "did": "did:plc:ana",
+            "time_us": 1_775_000_000_000_000,
+            "kind": "identity",
+            "identity": {
+                "did": "did:plc:ana",
+                "handle": "ana.bsky.social",
+                "seq": 1,
+                "time": "2026-04-01T09:00:00Z",
+            },
+        }
+    )
     events.extend(jet_event(n) for n in (1, 2, 3))
-    events.append({"did": "did:plc:x", "time_us": 1_775_000_000_000_004, "kind": "commit",
-                   "commit": {"operation": "delete", "collection": "app.bsky.feed.post",
-                              "rkey": "old"}})
+    events.append(
+        {
+            "did": "did:plc:x",
+            "time_us": 1_775_000_000_000_004,
+            "kind": "commit",
+            "commit": {"operation": "delete", "collection": "app.bsky.feed.post", "rkey": "old"},
+        }
+    )
     config = {"url": url, "idle_seconds": 0.5}
     items, cp = resume(JetstreamSource, config, None)
     posts = [i.post for i in items if i.post is not None]
     assert [p.post_id for p in posts] == [
-        f"at://did:plc:troll/app.bsky.feed.post/3k{n}" for n in (1, 2, 3)]
+        f"at://did:plc:troll/app.bsky.feed.post/3k{n}" for n in (1, 2, 3)
+    ]
     assert posts[0].mentions == ("ana.bsky.social",) and posts[0].lang == "en"
     assert posts[1].reply_to_author == "ana.bsky.social"
     assert posts[2].media[0].url and "bafkimg" in posts[2].media[0].url
@@ -349,3 +435,10 @@ def test_jetstream_cursor_resume(jetstream: tuple[str, list[dict[str, Any]], lis
 def test_jetstream_unreachable_is_a_clear_error() -> None:
     with pytest.raises(InvalidInput, match="Jetstream not reachable"):
         resume(JetstreamSource, {"url": "ws://127.0.0.1:9/subscribe", "idle_seconds": 0.2}, None)
+
+
+def test_numeric_options_are_checked() -> None:
+    with pytest.raises(InvalidInput, match="idle_seconds must be a positive number"):
+        JetstreamSource({"url": "ws://127.0.0.1:9/subscribe", "idle_seconds": "soon"})
+    with pytest.raises(InvalidInput, match="max_pages"):
+        MastodonSource({"base_url": "http://127.0.0.1:9", "max_pages": "-1"})

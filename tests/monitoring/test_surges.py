@@ -22,21 +22,50 @@ from vigil.services import Services
 
 OPERATOR = Actor.operator("test")
 START = datetime(2026, 5, 4, 0, 0, tzinfo=UTC)
-WORDS = ("budget school road water taxes health river bridge vote market park train "
-         "library hospital energy farm").split()
+WORDS = [
+    "budget",
+    "school",
+    "road",
+    "water",
+    "taxes",
+    "health",
+    "river",
+    "bridge",
+    "vote",
+    "market",
+    "park",
+    "train",
+    "library",
+    "hospital",
+    "energy",
+    "farm",
+]
 
 
 class KeywordDetector:
     def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
-        return [{"lang": "en", "gbv": "vile" in t, "score": 0.8 if "vile" in t else 0.1,
-                 "categories": ["insult"] if "vile" in t else [], "flags": [], "pii": [],
-                 "explanation": None} for t in texts]
+        return [
+            {
+                "lang": "en",
+                "gbv": "vile" in t,
+                "score": 0.8 if "vile" in t else 0.1,
+                "categories": ["insult"] if "vile" in t else [],
+                "flags": [],
+                "pii": [],
+                "explanation": None,
+            }
+            for t in texts
+        ]
 
 
 def service(services: Services, **settings: Any) -> MonitoringService:
-    return MonitoringService(services.db, services.audit, services.authorizer,
-                             MonitorSettings(**settings),
-                             detector_factory=lambda tier: KeywordDetector())
+    return MonitoringService(
+        services.db,
+        services.audit,
+        services.authorizer,
+        MonitorSettings(**settings),
+        detector_factory=lambda tier: KeywordDetector(),
+    )
 
 
 def organic(rng: random.Random, hours: int, per_hour: int, target: str) -> list[dict[str, Any]]:
@@ -47,12 +76,20 @@ def organic(rng: random.Random, hours: int, per_hour: int, target: str) -> list[
             words = " ".join(rng.choice(WORDS) for _ in range(10))
             abusive = rng.random() < 0.15
             text = f"{target} {words}" + (" she is vile" if abusive else "")
-            out.append({
-                "id": f"o{h}-{k}", "platform": "x", "text": text,
-                "author": {"handle": f"{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.randrange(10)}",
-                           "created_at": "2019-01-01T00:00:00Z"},
-                "created_at": (START + timedelta(hours=h, minutes=rng.randrange(60))).isoformat(),
-            })
+            out.append(
+                {
+                    "id": f"o{h}-{k}",
+                    "platform": "x",
+                    "text": text,
+                    "author": {
+                        "handle": f"{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.randrange(10)}",
+                        "created_at": "2019-01-01T00:00:00Z",
+                    },
+                    "created_at": (
+                        START + timedelta(hours=h, minutes=rng.randrange(60))
+                    ).isoformat(),
+                }
+            )
     return out
 
 
@@ -71,10 +108,16 @@ def test_planted_pile_on_is_alerted_within_its_window(services: Services) -> Non
     rng = random.Random(11)
     mon.ingest_records(OPERATOR, organic(rng, 30, 12, "Marta Nikolovska"))
     burst_hour = START + timedelta(hours=30)
-    burst = [{"id": f"b{i}", "platform": "x",
-              "text": f"Marta Nikolovska is vile {' '.join(rng.choice(WORDS) for _ in range(8))}",
-              "author": f"angry{i}", "created_at": (burst_hour + timedelta(minutes=i % 55))
-              .isoformat()} for i in range(40)]
+    burst = [
+        {
+            "id": f"b{i}",
+            "platform": "x",
+            "text": f"Marta Nikolovska is vile {' '.join(rng.choice(WORDS) for _ in range(8))}",
+            "author": f"angry{i}",
+            "created_at": (burst_hour + timedelta(minutes=i % 55)).isoformat(),
+        }
+        for i in range(40)
+    ]
     mon.ingest_records(OPERATOR, burst)
     alerts = mon.alerts.list(OPERATOR)
     assert [(a.kind, a.person_id) for a in alerts] == [("pile_on", marta.id)]
@@ -89,13 +132,19 @@ def test_planted_coordinated_group_is_found(services: Services) -> None:
     rng = random.Random(3)
     background = organic(rng, 6, 20, "Marta Nikolovska")
     at = START + timedelta(hours=3, minutes=7)
-    campaign = [{
-        "id": f"c{i}", "platform": "x",
-        "text": f"@marta_n Marta Nikolovska is a vile liar who must resign now #{i}",
-        "author": {"handle": f"patriot_marko{i}", "created_at": (at - timedelta(days=2))
-                   .isoformat()},
-        "created_at": (at + timedelta(seconds=40 * i)).isoformat(),
-    } for i in range(6)]
+    campaign = [
+        {
+            "id": f"c{i}",
+            "platform": "x",
+            "text": f"@marta_n Marta Nikolovska is a vile liar who must resign now #{i}",
+            "author": {
+                "handle": f"patriot_marko{i}",
+                "created_at": (at - timedelta(days=2)).isoformat(),
+            },
+            "created_at": (at + timedelta(seconds=40 * i)).isoformat(),
+        }
+        for i in range(6)
+    ]
     mon.ingest_records(OPERATOR, background + campaign)
     alerts = mon.alerts.list(OPERATOR)
     assert [a.kind for a in alerts] == ["coordination"]
@@ -108,7 +157,9 @@ def test_lookalike_handles() -> None:
     assert stem("@Patriot_Marko77@x.example") == "patriotmarko"
     assert stem("pATR10t_marko") == "patrlotmarko"
     assert lookalike_accounts(["patriot_marko1", "patriot.mark0", "riverfan", "oceanfan"]) == {
-        "patriot_marko1", "patriot.mark0"}
+        "patriot_marko1",
+        "patriot.mark0",
+    }
 
 
 # ---- delivery -----------------------------------------------------------------------------
@@ -119,7 +170,7 @@ def webhook_sink() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     received: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers["Content-Length"])
             received.append(json.loads(self.rfile.read(length)))
             self.send_response(204)
@@ -173,18 +224,34 @@ def smtp_sink() -> Iterator[tuple[int, list[str]]]:
 
 
 def test_alerts_go_to_webhook_and_email(
-    sqlite_services: Services, webhook_sink: tuple[str, list[dict[str, Any]]],
+    sqlite_services: Services,
+    webhook_sink: tuple[str, list[dict[str, Any]]],
     smtp_sink: tuple[int, list[str]],
 ) -> None:
     url, received = webhook_sink
     port, messages = smtp_sink
-    mon = service(sqlite_services, alert_webhook_url=url, smtp_host="127.0.0.1", smtp_port=port,
-                  alert_email_to="team@example.org", console_url="https://vigil.example")
+    mon = service(
+        sqlite_services,
+        alert_webhook_url=url,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        alert_email_to="team@example.org",
+        console_url="https://vigil.example",
+    )
     mon.watchlist.add(OPERATOR, PersonCreate(name="Marta Nikolovska"))
-    mon.ingest_records(OPERATOR, [
-        {"id": f"b{i}", "platform": "x", "text": f"Marta Nikolovska is vile {i}",
-         "author": f"a{i}", "created_at": (START + timedelta(minutes=i)).isoformat()}
-        for i in range(12)])
+    mon.ingest_records(
+        OPERATOR,
+        [
+            {
+                "id": f"b{i}",
+                "platform": "x",
+                "text": f"Marta Nikolovska is vile {i}",
+                "author": f"a{i}",
+                "created_at": (START + timedelta(minutes=i)).isoformat(),
+            }
+            for i in range(12)
+        ],
+    )
     # Twelve accounts saying the same within minutes is also a coordination alert.
     assert sorted(r["kind"] for r in received) == ["coordination", "pile_on"]
     assert received[0]["link"].startswith("https://vigil.example/console/monitoring/alerts")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -31,14 +32,23 @@ def failing_worker_factory() -> Callable[[list[int]], list[int]]:
     return work
 
 
+def shard_factory(offset: int) -> Callable[[list[int]], list[int]]:
+    def work(batch: list[int]) -> list[int]:
+        return [x + offset for x in batch]
+
+    return work
+
+
 BATCHES = [list(range(i, i + 5)) for i in range(0, 100, 5)]
 
 
 @pytest.fixture(scope="module", params=["local", pytest.param("ray", marks=pytest.mark.slow)])
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    with make_engine(request.param, workers=2) if request.param == "ray" else make_engine(
-        "local"
-    ) as instance:
+    with (
+        make_engine(request.param, workers=2)
+        if request.param == "ray"
+        else make_engine("local") as instance
+    ):
         yield instance
 
 
@@ -54,6 +64,11 @@ class TestEngineConformance:
     def test_worker_errors_reach_the_caller(self, engine: Engine) -> None:
         with pytest.raises(Exception, match="unlucky batch"):
             list(engine.map_batches(failing_worker_factory, BATCHES))
+
+    def test_broadcast_reaches_every_shard_in_order(self, engine: Engine) -> None:
+        shards = [functools.partial(shard_factory, offset) for offset in (0, 1000, 2000)]
+        results = list(engine.broadcast(shards, [[1, 2], [3]]))
+        assert results == [[[1, 2], [1001, 1002], [2001, 2002]], [[3], [1003], [2003]]]
 
     def test_declares_its_parallelism(self, engine: Engine) -> None:
         assert engine.workers >= 1
@@ -88,6 +103,9 @@ def test_engine_registry_rejects_duplicate_names() -> None:
             return 1
 
         def map_batches(self, factory: Any, batches: Any) -> Iterator[Any]:
+            return iter(())
+
+        def broadcast(self, factories: Any, batches: Any) -> Iterator[list[Any]]:
             return iter(())
 
     registry: Registry[type[Engine]] = Registry(Engine, ENGINES)

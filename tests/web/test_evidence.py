@@ -14,9 +14,9 @@ from vigil.security.actor import Actor
 from vigil.security.permissions import Role
 from vigil.services import Services
 
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d4944415478da63fccf00000301010018dd8db00000000049454e44ae426082"
+PNG = bytes.fromhex(  # a valid 4×4 red PNG
+    "89504e470d0a1a0a0000000d4948445200000004000000040802000000269309290000001049444154"
+    "789c63fccf80004c0c44710033d101073a843eb80000000049454e44ae426082"
 )
 Factory = Callable[[Role], tuple[TestClient, object, str]]
 
@@ -56,6 +56,13 @@ def test_upload_preview_custody_and_export(
 
     actions = [e["action"] for e in client.get(f"/api/v1/evidence/{uid}/custody").json()]
     assert actions == ["add", "view", "download"]
+    copy = client.post(
+        f"/api/v1/evidence/{uid}/working-copy",
+        json={"derivation": "blurred", "reason": "for the review meeting"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert copy.status_code == 201, copy.text
+    assert copy.json()["derived_from"] == uid
 
     exported = client.post(
         f"/console/cases/{ref}/evidence/export",

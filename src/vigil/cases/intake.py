@@ -40,6 +40,8 @@ from vigil.storage.tables.cases import Case, CaseIdentifier, CasePerson
 
 NO_MATCH = "no report matches that reference and passphrase"
 MAX_FILES = 10
+#: A portal session ends after this long even while she stays active.
+PORTAL_ABSOLUTE_SECONDS = 2 * 3600
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,53 @@ class IntakeService:
                 )
             )
 
+    def check_files(self, files: Sequence[Upload]) -> list[str]:
+        """The media type of each file, refusing the batch before anything is stored."""
+        if len(files) > MAX_FILES:
+            raise InvalidInput(f"send at most {MAX_FILES} files at a time", field="evidence")
+        return [sniff_media_type(f.data) for f in files]
+
+    def record_stored_evidence(
+        self, case_id: int, upload: Upload, media_type: str, sha256: str, storage_key: str
+    ) -> None:
+        """Note in the case a file she supplied that another store (the vault) keeps."""
+        with self.deps.db.transaction() as session:
+            case = self._case(session, case_id)
+            session.add(
+                CaseEvidence(
+                    case_id=case.id,
+                    sha256=sha256,
+                    size=len(upload.data),
+                    media_type=media_type,
+                    filename=(upload.filename or "")[:MAX_FILENAME] or None,
+                    storage_key=storage_key,
+                    supplied_by="survivor",
+                    created_at=utcnow(),
+                )
+            )
+            case.updated_at = utcnow()
+            self.deps.audit.record(
+                session,
+                Actor.portal(),
+                "evidence.add",
+                record_type="case",
+                record_id=case.reference,
+                purpose="1 file",
+            )
+
+    def case_id_of(self, reference: str) -> int:
+        with self.deps.db.transaction() as session:
+            case = session.scalar(
+                select(Case).where(Case.reference == normalise_reference(reference))
+            )
+            if case is None:
+                raise NotFound(NO_MATCH)
+            return case.id
+
+    def reference_of(self, case_id: int) -> str:
+        with self.deps.db.transaction() as session:
+            return self._case(session, case_id).reference
+
     # ---- coming back with reference and passphrase -------------------------------------
 
     def authenticate(self, creds: ReportCredentials, *, client: str) -> int:
@@ -262,9 +311,18 @@ class IntakeService:
 
     # Portal sessions: a signed, short-lived token in an HttpOnly cookie; no report data in it.
 
-    def issue_token(self, case_id: int) -> str:
-        expires = int(time.time()) + self.deps.options.portal_session_minutes * 60
-        payload = f"{case_id}:{expires}"
+    def issue_token(self, case_id: int, previous: str | None = None) -> str:
+        """A token ``case:started:expires:mac``; renewing keeps ``started`` (and the CSRF)."""
+        now = int(time.time())
+        started = now
+        if previous:
+            parts = previous.split(":")
+            if len(parts) == 4 and parts[1].isdigit():
+                started = int(parts[1])
+        expires = min(
+            now + self.deps.options.portal_session_minutes * 60, started + PORTAL_ABSOLUTE_SECONDS
+        )
+        payload = f"{case_id}:{started}:{expires}"
         return f"{payload}:{self._sign(payload)}"
 
     def _sign(self, payload: str) -> str:
@@ -273,10 +331,10 @@ class IntakeService:
 
     def case_for_token(self, token: str | None) -> int:
         parts = (token or "").split(":")
-        if len(parts) != 3 or not all(p.isdigit() for p in parts[:2]):
+        if len(parts) != 4 or not all(p.isdigit() for p in parts[:3]):
             raise NotFound(NO_MATCH)
-        payload = f"{parts[0]}:{parts[1]}"
-        if not hmac.compare_digest(parts[2], self._sign(payload)) or int(parts[1]) < time.time():
+        payload = ":".join(parts[:3])
+        if not hmac.compare_digest(parts[3], self._sign(payload)) or int(parts[2]) < time.time():
             raise NotFound(NO_MATCH)
         with self.deps.db.transaction() as session:
             case = session.get(Case, int(parts[0]))
@@ -285,7 +343,9 @@ class IntakeService:
             return case.id
 
     def csrf_for(self, token: str) -> str:
-        mac = hmac.new(self.deps.options.portal_key, b"csrf\0" + token.encode(), "sha256")
+        """Stable for one portal session (renewals included), different for the next."""
+        session_id = ":".join(token.split(":")[:2])
+        mac = hmac.new(self.deps.options.portal_key, b"csrf\0" + session_id.encode(), "sha256")
         return mac.hexdigest()[:40]
 
     # ---- what she can do once in -------------------------------------------------------

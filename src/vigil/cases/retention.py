@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError as SQLAlchemyIntegrityError
 from sqlalchemy.orm import Session
 
 from vigil.cases.base import EvidenceStore
@@ -19,6 +20,7 @@ from vigil.cases.context import CaseDeps, find_case
 from vigil.clock import utcnow
 from vigil.errors import Conflict, InvalidInput, NotFound
 from vigil.security.actor import Actor
+from vigil.security.audit import Outcome
 from vigil.security.permissions import Action
 from vigil.storage.tables.case_work import (
     CaseEvidence,
@@ -28,12 +30,17 @@ from vigil.storage.tables.case_work import (
 )
 from vigil.storage.tables.cases import Case, CaseIdentifier, CasePerson
 
+#: Storage keys of files kept by the evidence vault rather than the cases store.
+VAULT_PREFIX = "vault:"
+
 
 @dataclass(frozen=True)
 class DeletionOutcome:
     reference: str
     status: str  # "done" or "held"
     consent: ConsentChangeResult | None
+    #: Evidence-vault item ids of the files she supplied, for the flow to delete under custody.
+    vault_items: tuple[str, ...] = ()
 
 
 def hold_in_force(session: Session, case_id: int) -> bool:
@@ -160,8 +167,10 @@ class RetentionService:
                 purpose=f"{len(keys)} files removed",
             )
         for key in keys:  # after commit: a rolled-back deletion must not lose files
-            self.store.delete(key)
-        return DeletionOutcome(reference, "done", consent)
+            if not key.startswith(VAULT_PREFIX):
+                self.store.delete(key)
+        vault = tuple(k.removeprefix(VAULT_PREFIX) for k in keys if k.startswith(VAULT_PREFIX))
+        return DeletionOutcome(reference, "done", consent, vault)
 
     @staticmethod
     def _redact(session: Session, case: Case) -> list[str]:
@@ -211,18 +220,38 @@ class RetentionService:
             for case in due:
                 if hold_in_force(session, case.id):
                     continue
-                keys.extend(
+                case_keys = list(
                     session.scalars(
                         select(CaseEvidence.storage_key).where(CaseEvidence.case_id == case.id)
                     )
                 )
-                purged.append(case.reference)
+                reference = case.reference
+                try:
+                    with session.begin_nested():
+                        session.delete(case)
+                        session.flush()
+                except SQLAlchemyIntegrityError:
+                    # Evidence under chain of custody refers to the case: it stays until the
+                    # evidence is dealt with, and the refusal is audited.
+                    session.expire_all()
+                    self.deps.audit.record(
+                        session,
+                        actor,
+                        "case.purge",
+                        record_type="case",
+                        record_id=reference,
+                        outcome=Outcome.FAILURE,
+                        purpose="evidence under custody refers to it",
+                    )
+                    continue
+                keys.extend(case_keys)
+                purged.append(reference)
                 self.deps.audit.record(
-                    session, actor, "case.purge", record_type="case", record_id=case.reference
+                    session, actor, "case.purge", record_type="case", record_id=reference
                 )
-                session.delete(case)
         for key in keys:
-            self.store.delete(key)
+            if not key.startswith(VAULT_PREFIX):
+                self.store.delete(key)
         return purged
 
     def set_retention(self, actor: Actor, reference: str, until: datetime | None) -> None:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from vigil.detection.taxonomy import CATEGORIES as TAXONOMY_CATEGORIES
+
+#: The detection taxonomy's categories (``vigil.detection.taxonomy``) plus three a survivor
+#: needs that no text classifier scores: general harassment, stalking and impersonation.
 CATEGORIES = (
     "harassment",
-    "threats",
-    "intimate_images",
-    "sextortion",
-    "doxxing",
+    *TAXONOMY_CATEGORIES,
     "stalking",
     "impersonation",
-    "hate_speech",
     "other",
 )
 

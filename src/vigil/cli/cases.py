@@ -35,8 +35,24 @@ def list_cases() -> None:
 def show(reference: str = typer.Argument(..., help="The case reference.")) -> None:
     """Show one case."""
     with open_services() as services:
-        case = services.cases.get(Actor.operator(), reference)
+        case = services.cases.detail(Actor.operator(), reference)
     typer.echo(f"reference: {case.reference}")
     typer.echo(f"title:     {case.title}")
     typer.echo(f"status:    {case.status}")
     typer.echo(f"opened:    {case.created_at.isoformat()}")
+    # Identity fields are never printed here: `vigil case show` output may be pasted anywhere.
+    typer.echo(f"source:    {case.source or ''}")
+    typer.echo(f"category:  {case.category or ''}")
+    typer.echo(f"risk:      {case.risk_level or ''}")
+    consents = ", ".join(p for p, granted in case.consents.items() if granted)
+    typer.echo(f"consents:  {consents or 'none'}")
+    typer.echo(f"evidence:  {len(case.evidence)}")
+
+
+@app.command("purge")
+@handles_errors
+def purge() -> None:
+    """Purge closed cases whose retention has ended (legal holds are kept). Run it daily."""
+    with open_services() as services:
+        purged = services.cases.retention.purge_due(Actor.operator("retention"))
+    typer.echo(f"purged {len(purged)} cases")

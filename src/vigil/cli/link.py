@@ -80,3 +80,20 @@ def graph(
         f"{entity_graph.number_of_nodes()} nodes, {entity_graph.number_of_edges()} edges → {out}",
         err=True,
     )
+
+
+@app.command("sync")
+@handles_errors
+def sync(
+    case: list[str] = typer.Option([], "--case", help="Case reference (repeatable); default all."),
+    posts: bool = typer.Option(True, "--posts/--no-posts", help="Also record monitored posts."),
+) -> None:
+    """Put cases' reports, notes, identifiers and evidence, and monitored posts, into the graph."""
+    from vigil.flows.link_traces import link_case, link_posts
+
+    operator = Actor.operator()
+    with open_services() as services:
+        refs = case or [c.reference for c in services.cases.list(operator, limit=1_000_000)]
+        new_links = sum(link_case(services, operator, ref) for ref in refs)
+        recorded = link_posts(services, operator) if posts else 0
+    typer.echo(f"{len(refs)} cases, {recorded} posts, {new_links} new case links")

@@ -8,6 +8,11 @@ from vigil import __version__
 from vigil.cli import backup, cases, db, serve, users
 from vigil.cli import evidence as evidence_cli
 from vigil.cli import link as link_cli
+from vigil.cli import media as media_cli
+from vigil.cli import monitor as monitor_cli
+from vigil.cli import scan as scan_cli
+from vigil.cli import stats as stats_cli
+from vigil.cli import train as train_cli
 
 app = typer.Typer(
     name="vigil",
@@ -42,6 +47,11 @@ app.add_typer(users.app, name="user")
 app.add_typer(cases.app, name="case")
 app.add_typer(evidence_cli.app, name="evidence")
 app.add_typer(link_cli.app, name="link")
+app.add_typer(stats_cli.app, name="stats")
+app.add_typer(media_cli.app, name="media")
+app.add_typer(monitor_cli.app, name="monitor")
+app.command("scan")(scan_cli.scan)
+app.command("train")(train_cli.train)
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ class Span:
             "start": self.start,
             "end": self.end,
             "text": self.text,
-            "weight": round(self.weight, 4),
+            "weight": round(float(self.weight), 4),
         }
 
 
@@ -54,7 +54,9 @@ class PiiMatch:
 
 @dataclass
 class Result:
-    """What a detector says about one text. ``score`` is the probability of ``gbv``."""
+    """What a detector says about one text. ``score`` is the probability of ``gbv``.
+
+    Detectors round probabilities to four decimals (once, over the whole batch)."""
 
     lang: str
     gbv: bool
@@ -68,8 +70,8 @@ class Result:
         return {
             "lang": self.lang,
             "gbv": self.gbv,
-            "score": round(self.score, 4),
-            "categories": {k: round(v, 4) for k, v in self.categories.items()},
+            "score": self.score,
+            "categories": dict(self.categories),
             "flags": list(self.flags),
             "pii": [p.to_dict() for p in self.pii],
             "explanation": [s.to_dict() for s in self.explanation],

@@ -10,8 +10,8 @@ table so that offsets stay those of the original text (``str.lower`` may change 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -89,6 +89,27 @@ class Grams:
     bucket: I64
 
 
+@dataclass
+class Words:
+    doc: I64
+    start: I64  # in the text
+    end: I64
+    gstart: I64  # in the batch
+    gend: I64
+    offsets: I64  # where each text starts in the batch
+
+
+def _word_mask(enc: Encoded) -> npt.NDArray[np.bool_]:
+    # emoji and rare scripts beyond the BMP count as word characters
+    return _word_table()[np.minimum(enc.codes, 0xFFFF)] | (enc.codes >= 0x10000)
+
+
+def _word_bounds(enc: Encoded, word: npt.NDArray[np.bool_] | None = None) -> tuple[I64, I64]:
+    word = _word_mask(enc) if word is None else word
+    edges = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
 class Hasher:
     """Maps a batch of texts to hashed n-gram occurrences and to a sparse count matrix."""
 
@@ -131,13 +152,18 @@ class Hasher:
             pos = np.flatnonzero(ok)
             yield order, pos, self._hash(rolling[ok], order * _ORDER_SALT)
 
+    def words(self, texts: list[str]) -> Words:
+        """Word runs of a batch, in global and per-text coordinates."""
+        enc = encode(texts)
+        w_start, w_end = _word_bounds(enc)
+        doc = enc.doc_of[w_start]
+        offset = enc.starts[doc]
+        return Words(doc, w_start - offset, w_end - offset, w_start, w_end, enc.starts)
+
     def _word_grams(self, enc: Encoded) -> Iterator[tuple[int, I64, I64, I64]]:
         """(order, start, end, buckets) of word n-grams (words: runs of letters and digits)."""
-        # emoji and rare scripts beyond the BMP count as word characters
-        word = _word_table()[np.minimum(enc.codes, 0xFFFF)] | (enc.codes >= 0x10000)
-        edges = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
-        w_start = np.flatnonzero(edges == 1)
-        w_end = np.flatnonzero(edges == -1)
+        word = _word_mask(enc)
+        w_start, w_end = _word_bounds(enc, word)
         if w_start.size == 0:
             return
         # Polynomial hash of each word from a prefix sum over word characters only.
@@ -212,9 +238,7 @@ class Hasher:
             indptr = np.zeros(n_docs + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
             data = np.ones(bucket.shape[0], dtype=np.float32)
-            mats.append(
-                sparse.csr_matrix((data, bucket, indptr), shape=(n_docs, self.n_buckets))
-            )
+            mats.append(sparse.csr_matrix((data, bucket, indptr), shape=(n_docs, self.n_buckets)))
         scale = (1.0 / np.sqrt(np.maximum(total, 1))).astype(np.float32)
         return mats, scale
 
@@ -222,7 +246,10 @@ class Hasher:
         """The scaled feature matrix of a batch: for training."""
         mats, scale = self.blocks(texts)
         if not mats:
-            return sparse.csr_matrix((len(texts), self.n_buckets), dtype=np.float32)
+            empty = np.zeros(0, dtype=np.int64)
+            indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+            data = np.zeros(0, dtype=np.float32)
+            return sparse.csr_matrix((data, empty, indptr), shape=(len(texts), self.n_buckets))
         x = mats[0]
         for m in mats[1:]:
             x = x + m
@@ -250,4 +277,3 @@ class Hasher:
         words = data["word_orders"]
         assert isinstance(bits, int) and isinstance(chars, list) and isinstance(words, list)
         return cls(bits=bits, char_orders=tuple(chars), word_orders=tuple(words))
-

@@ -22,11 +22,14 @@ UNDETERMINED: Final = "und"
 MIN_CONFIDENCE: Final = 0.15
 MERGE: Final[dict[str, str]] = {"bs": "sh", "hr": "sh", "sr": "sh", "sh": "sh", "ms": "id"}
 
-_SCRIPT_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
-    (re.compile(r"[\u0780-\u07bf]"), "dv"),  # Thaana
-    (re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"), "ko"),  # Hangul
-    (re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf]"), "ka"),  # Georgian (Mkhedruli, Mtavruli)
+#: One pass finds the first character of a script that settles the language by itself:
+#: Thaana, Hangul (syllables, jamo, compatibility jamo), Georgian (Mkhedruli, Mtavruli).
+_SCRIPTS: Final = re.compile(
+    r"([\u0780-\u07bf])|([\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f])|([\u10a0-\u10ff\u1c90-\u1cbf])"
 )
+_SCRIPT_LANGS: Final = ("", "dv", "ko", "ka")
+#: Characters of a text that language id looks at: enough for lid.176, cheap to hash.
+SAMPLE: Final = 120
 _LETTERS = re.compile(r"[^\W\d_]")
 
 
@@ -48,7 +51,7 @@ class LanguageIdentifier:
         self._model: Any = None
 
     def load(self) -> LanguageIdentifier:
-        import fasttext  # from fasttext-predict: prediction only, no training code
+        import fasttext  # type: ignore[import-untyped]  # fasttext-predict: prediction only
 
         self._model = fasttext.load_model(str(_model_path()))
         return self
@@ -60,14 +63,11 @@ class LanguageIdentifier:
         todo: list[int] = []
         lines: list[str] = []
         for i, text in enumerate(texts):
-            sample = text[:1000]
-            if not _LETTERS.search(sample):
-                continue
-            for pattern, lang in _SCRIPT_RULES:
-                if pattern.search(sample):
-                    out[i] = lang
-                    break
-            else:
+            sample = text[:SAMPLE]
+            script = _SCRIPTS.search(sample)
+            if script is not None:
+                out[i] = _SCRIPT_LANGS[script.lastindex or 0]
+            elif _LETTERS.search(sample):
                 todo.append(i)
                 lines.append(sample.replace("\n", " ").lower() + "\n")
         if lines:

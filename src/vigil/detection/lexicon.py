@@ -5,19 +5,20 @@ Each file names its language, how terms match (``word``: whole words, ``word*`` 
 category and weight. Texts and terms go through the same normalisation (``normalize.py``), so
 ``s l u t``, ``$lut`` and ``ѕlut`` with a Cyrillic ``ѕ`` all match ``slut``.
 
-Matching is gated for speed: word-mode terms are looked up by their first three letters in a set
-built from the text's words, and only texts that pass run the full pattern with offsets.
+Matching runs an Aho-Corasick automaton (``pyahocorasick``) over the normalised text: one pass
+for all terms. Only texts with a hit pay for the offsets back into the original text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+import ahocorasick  # type: ignore[import-not-found]
 import yaml
 
 from vigil.detection.normalize import normalize, normalize_with_offsets
@@ -28,14 +29,8 @@ MATCH_MODES: Final = ("word", "substring")
 _WORD = re.compile(r"\w+")
 
 
-def _gate_key(body: str, prefix: bool) -> str:
-    """What a text must contain for a term to possibly match: the term's longest word, or for
-    ``word*`` terms its first three or four letters. Rare words make the gate selective."""
-    words = _WORD.findall(body) or [body]
-    longest = max(words, key=len)
-    if prefix and longest == words[-1]:
-        return longest[:4] if len(longest) >= 4 else longest[:3]
-    return longest
+#: ``word*`` terms need this many letters, or they would match half the dictionary.
+_MIN_PREFIX = 4
 
 
 @dataclass(frozen=True)
@@ -55,51 +50,58 @@ class Hit:
 
 
 class _Matcher:
-    """One compiled pattern over many entries."""
+    """All terms of one match mode in an Aho-Corasick automaton: one pass over the text finds
+    every candidate, whatever the number of terms; word boundaries are checked per candidate."""
 
     def __init__(self, entries: Sequence[Entry], mode: str) -> None:
         self.mode = mode
         self.by_term: dict[str, Entry] = {}
-        alts: list[str] = []
-        keys: set[str] = set()
         for e in sorted(entries, key=lambda e: -len(e.term)):
-            body = e.term.rstrip("*")
-            if body in self.by_term:
-                continue
-            self.by_term[body] = e
-            alts.append(re.escape(body) + (r"\w*" if e.term.endswith("*") else ""))
-            keys.add(_gate_key(body, e.term.endswith("*")))
-        self.keys = frozenset(keys)
-        joined = "|".join(alts) or r"(?!x)x"
-        if mode == "word":
-            self.pattern = re.compile(rf"(?<!\w)(?:{joined})(?!\w)")
-        else:
-            self.pattern = re.compile(rf"(?:{joined})")
-        # To find which entry matched: the longest term that the matched text starts with.
-        self._bodies = sorted(self.by_term, key=len, reverse=True)
+            self.by_term.setdefault(e.term.rstrip("*"), e)
+        self._automaton: Any = None
+        if self.by_term:
+            automaton = ahocorasick.Automaton()
+            for body, entry in self.by_term.items():
+                automaton.add_word(body, (len(body), entry))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def _candidates(self, norm: str) -> Iterator[tuple[int, int, Entry]]:
+        """(start, end, entry) of every occurrence that respects word boundaries."""
+        if self._automaton is None:
+            return
+        for last, (size, entry) in self._automaton.iter(norm):
+            start, end = last - size + 1, last + 1
+            if self.mode == "word":
+                if start > 0 and _is_word(norm[start - 1]):
+                    continue
+                if entry.term.endswith("*"):
+                    while end < len(norm) and _is_word(norm[end]):
+                        end += 1
+                elif end < len(norm) and _is_word(norm[end]):
+                    continue
+            yield start, end, entry
 
     def may_match(self, norm: str) -> bool:
-        if self.mode == "substring":
-            return self.pattern.search(norm) is not None
-        words = _WORD.findall(norm)
-        keys = self.keys
-        if not keys.isdisjoint(words):
-            return True
-        return not keys.isdisjoint([w[:4] for w in words]) or not keys.isdisjoint(
-            [w[:3] for w in words]
-        )
+        return next(self._candidates(norm), None) is not None
 
     def find(self, text: str) -> list[Hit]:
         norm, where = normalize_with_offsets(text)
+        # Longest first, then leftmost; overlapping shorter candidates are dropped.
+        found = sorted(self._candidates(norm), key=lambda c: (-(c[1] - c[0]), c[0]))
+        taken: list[tuple[int, int, Entry]] = []
+        for c in found:
+            if all(c[1] <= t[0] or t[1] <= c[0] for t in taken):
+                taken.append(c)
         hits: list[Hit] = []
-        for m in self.pattern.finditer(norm):
-            found = m.group(0)
-            entry = next((self.by_term[b] for b in self._bodies if found.startswith(b)), None)
-            if entry is None or m.end() == m.start():
-                continue
-            start, end = where[m.start()], where[m.end() - 1] + 1
+        for start_n, end_n, entry in sorted(taken, key=lambda c: c[0]):
+            start, end = where[start_n], where[end_n - 1] + 1
             hits.append(Hit(start, end, text[start:end], entry))
         return hits
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 class Lexicon:
@@ -115,7 +117,7 @@ class Lexicon:
     def load(self) -> Lexicon:
         files: Iterable[Any]
         if self.directory is None:
-            files = [f for f in resources.files("vigil.detection.lexicons").iterdir()]
+            files = list(resources.files("vigil.detection.lexicons").iterdir())
         else:
             files = list(Path(self.directory).iterdir())
         word_entries: list[Entry] = []
@@ -145,6 +147,7 @@ class Lexicon:
             hits: list[Hit] = []
             if text:
                 norm = normalize(text)
+                # Offsets are costly (a Python loop): only for texts with a real hit.
                 if self._word.may_match(norm):
                     hits.extend(self._word.find(text))
                 sub = self._substring.get(lang)
@@ -185,7 +188,16 @@ def parse_lexicon(source: str, name: str = "lexicon") -> tuple[dict[str, Any], l
                     raise ConfigurationError(f"{name}: empty term under {category}")
                 star = term.endswith("*")
                 norm = normalize(term.rstrip("*").strip())
+                words = _WORD.findall(norm) or [norm]
+                if star and max(words, key=len) == words[-1] and len(words[-1]) < _MIN_PREFIX:
+                    raise ConfigurationError(
+                        f"{name}: {term!r}: a word* term needs at least {_MIN_PREFIX} letters"
+                    )
                 entries.append(Entry(norm + ("*" if star else ""), category, float(weight), lang))
-    meta = {"language": lang, "match": mode, "status": str(data.get("status", "")),
-            "entries": len(entries)}  # fmt: skip
+    meta = {
+        "language": lang,
+        "match": mode,
+        "status": str(data.get("status", "")),
+        "entries": len(entries),
+    }
     return meta, entries

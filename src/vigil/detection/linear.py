@@ -68,20 +68,37 @@ class LinearModel:
         return float(by_lang.get(lang, by_lang.get("default", 0.5)))
 
     def explain(self, texts: list[str], head: str, limit: int = MAX_SPANS) -> list[list[Span]]:
-        """For each text, the words whose n-grams pushed ``head`` up the most."""
+        """For each text, the words whose n-grams pushed ``head`` up the most.
+
+        Vectorised over the batch: each n-gram's contribution goes to the word it starts in
+        (``bincount``), then the top words per text come from one ``lexsort``.
+        """
         if not texts:
             return []
         k = self.heads.index(head)
         g = self.hasher.grams(texts)
-        contrib = self.weights[g.bucket, k]
+        words = self.hasher.words(texts)
         counts = np.bincount(g.doc, minlength=len(texts))
-        contrib = contrib / np.sqrt(np.maximum(counts, 1))[g.doc]
-        out: list[list[Span]] = []
-        for i, text in enumerate(texts):
-            sel = g.doc == i
-            spans = _word_spans(text, g.start[sel], g.end[sel], contrib[sel])
-            spans.sort(key=lambda s: -s.weight)
-            out.append([s for s in spans[:limit] if s.weight > 0])
+        contrib = self.weights[g.bucket, k] / np.sqrt(np.maximum(counts, 1))[g.doc]
+        # Global positions make one sorted axis over all texts.
+        gpos = g.start + words.offsets[g.doc]
+        which = np.searchsorted(words.gstart, gpos, side="right") - 1
+        ok = (which >= 0) & (gpos < words.gend[np.maximum(which, 0)])
+        sums = np.bincount(which[ok], weights=contrib[ok], minlength=words.gstart.size)
+        order = np.lexsort((-sums, words.doc))
+        docs = words.doc[order]
+        first = np.flatnonzero(np.diff(docs, prepend=-1))
+        rank = np.arange(order.size) - np.repeat(first, np.diff(np.append(first, order.size)))
+        top = order[(rank < limit) & (sums[order] > 0)]
+        out: list[list[Span]] = [[] for _ in texts]
+        for w, d, a, b in zip(
+            top.tolist(),
+            words.doc[top].tolist(),
+            words.start[top].tolist(),
+            words.end[top].tolist(),
+            strict=True,
+        ):
+            out[d].append(Span(a, b, texts[d][a:b], float(sums[w])))
         return out
 
     # ---- storage ------------------------------------------------------------------------
@@ -147,23 +164,3 @@ class LinearModel:
             thresholds=doc.get("thresholds"),
             meta=doc.get("meta", {}),
         )
-
-
-def _word_spans(
-    text: str, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64], contrib: F32
-) -> list[Span]:
-    """Sum n-gram contributions onto the words they start in."""
-    import re
-
-    spans: list[Span] = []
-    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text[:4000])]
-    if not words:
-        return spans
-    bounds = np.array([w[0] for w in words], dtype=np.int64)
-    which = np.searchsorted(bounds, starts, side="right") - 1
-    ok = (which >= 0) & (starts < np.array([w[1] for w in words])[np.maximum(which, 0)])
-    sums = np.bincount(which[ok], weights=contrib[ok], minlength=len(words))
-    for (a, b), w in zip(words, sums, strict=True):
-        if w > 0:
-            spans.append(Span(a, b, text[a:b], float(w)))
-    return spans

@@ -19,16 +19,53 @@ from functools import lru_cache
 from typing import Final
 
 LEET: Final[dict[str, str]] = {
-    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
-    "@": "a", "$": "s", "€": "e", "£": "l", "|": "l", "!": "i",
-}  # fmt: skip
+    "0": "o",
+    "1": "i",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "8": "b",
+    "@": "a",
+    "$": "s",
+    "€": "e",
+    "£": "l",
+    "|": "l",
+    "!": "i",
+}
 #: Letters of other scripts that look like Latin ones (the usual homograph set).
 HOMOGLYPHS: Final[dict[str, str]] = {
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
-    "ј": "j", "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "к": "k", "м": "m",
-    "т": "t", "в": "b", "н": "h", "α": "a", "ο": "o", "ε": "e", "ι": "i", "κ": "k",
-    "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ѵ": "v",
-}  # fmt: skip
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "һ": "h",
+    "ԁ": "d",
+    "ԛ": "q",
+    "ԝ": "w",
+    "к": "k",
+    "м": "m",
+    "т": "t",
+    "в": "b",
+    "н": "h",
+    "α": "a",
+    "ο": "o",
+    "ε": "e",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ѵ": "v",
+}
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 # A lone "a"/"i" before a spaced-out word is a real word ("you are a s l u t").
 _SPACED = re.compile(r"(?<!\w)(?![ai] )(?:\w[ .\-_*·]){2,}\w(?!\w)")
@@ -87,9 +124,24 @@ def _char_step(text: str) -> str:
     return _homoglyphs(folded)
 
 
+#: Anything the steps after the table could change: leetspeak, a stretched letter, spaced-out
+#: letters, Cyrillic or Greek letters. Most posts have none, and skip those steps.
+_TRICKS = re.compile(
+    r"[a-z][0-9@$€£|!]+[a-z]"  # b1tch, wh0re
+    r"|(?<![\w@$])[@$0-9][a-z]{1,3}(?![a-z])"  # @ss, $lut (not @username)
+    r"|(\w)\1\1"  # sluuut
+    r"|(?<!\w)\w[ .\-_*·]\w[ .\-_*·]\w(?!\w)"  # s l u t
+    r"|[\u0370-\u03ff\u0400-\u052f]"  # Greek or Cyrillic letters: possible homoglyphs
+)
+
+
 def normalize(text: str) -> str:
     """The normalised form of ``text`` (fast path: C-level operations only)."""
-    s = _char_step(text)
+    # ASCII needs only lower case from the table, and str.lower is far cheaper than translate.
+    s = text.lower() if text.isascii() else text.translate(char_table())
+    if not _TRICKS.search(s):
+        return s
+    s = _char_step(s)
     s = _SPACED.sub(lambda m: _SEPARATORS.sub("", m.group(0)), s)
     return _REPEATS.sub(r"\1", s)
 
@@ -105,6 +157,8 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
             chars.append(c)
             where.append(i)
     s = "".join(chars)
+    if not _TRICKS.search(s):  # exactly as in ``normalize``
+        return s, where
     # Leetspeak and homoglyphs map one character to one: offsets do not move.
     if _LEET_ANY.search(s):
         s = _LEET_TOKEN.sub(_fold_token, s)

@@ -32,21 +32,28 @@ PII_TYPES: Final = (PHONE, EMAIL, ADDRESS, NATIONAL_ID, IBAN, PAYMENT_CARD, COOR
 
 #: Regions tried for numbers written without a country code, by the text's language.
 REGIONS: Final[dict[str, tuple[str, ...]]] = {
-    "en": ("US", "GB"), "ko": ("KR",), "id": ("ID",), "fr": ("FR", "CI"), "ka": ("GE",),
-    "sh": ("BA", "HR", "RS"), "mk": ("MK",), "dv": ("MV",), "ar": ("EG", "SA", "MA"),
-}  # fmt: skip
+    "en": ("US", "GB"),
+    "ko": ("KR",),
+    "id": ("ID",),
+    "fr": ("FR", "CI"),
+    "ka": ("GE",),
+    "sh": ("BA", "HR", "RS"),
+    "mk": ("MK",),
+    "dv": ("MV",),
+    "ar": ("EG", "SA", "MA"),
+}
 DEFAULT_REGIONS: Final = ("US",)
 
 _HAS_DIGIT = re.compile(r"\d")
+#: Seven digits with at most separators between them: the least any number we look for has.
+_DIGIT_RUN = re.compile(r"\d(?:[\s\-.()/]{0,3}\d){6}")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}(?!\w)")
 _RRN = re.compile(r"(?<!\d)\d{6}-?\d{7}(?!\d)")
 _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
 _JMBG = re.compile(r"(?<!\d)\d{13}(?!\d)")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-_COORD = re.compile(
-    r"(?<![\d.])(-?\d{1,2}\.\d{4,})\s*[,;]\s*(-?\d{1,3}\.\d{4,})(?![\d.])"
-)
+_COORD = re.compile(r"(?<![\d.])(-?\d{1,2}\.\d{4,})\s*[,;]\s*(-?\d{1,3}\.\d{4,})(?![\d.])")
 _ADDRESS = re.compile(
     r"(?:\b\d{1,5}\s+(?:[A-Z][\w'-]+\s+){1,4}(?:street|st\.|avenue|ave\.?|road|rd\.|lane|"
     r"drive|boulevard|blvd\.?)(?!\w))"
@@ -85,7 +92,9 @@ class PiiFinder:
     def __init__(self, regions: dict[str, tuple[str, ...]] | None = None) -> None:
         self.regions = regions if regions is not None else dict(REGIONS)
 
-    def find(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> list[list[PiiMatch]]:
+    def find(
+        self, texts: Sequence[str], langs: Sequence[str] | None = None
+    ) -> list[list[PiiMatch]]:
         langs = langs if langs is not None else ["und"] * len(texts)
         return [self.find_one(t, lang) for t, lang in zip(texts, langs, strict=True)]
 
@@ -95,6 +104,14 @@ class PiiFinder:
             found += [PiiMatch(EMAIL, m.start(), m.end()) for m in _EMAIL.finditer(text)]
         if not _HAS_DIGIT.search(text):
             return found
+        for m in _ADDRESS.finditer(text):
+            found.append(PiiMatch(ADDRESS, m.start(), m.end()))
+        for m in _COORD.finditer(text):
+            lat, lon = float(m.group(1)), float(m.group(2))
+            if -90 <= lat <= 90 and -180 <= lon <= 180:
+                found.append(PiiMatch(COORDINATES, m.start(), m.end()))
+        if not _DIGIT_RUN.search(text):
+            return sorted(found, key=lambda p: (p.start, p.end))
         for m in _RRN.finditer(text):
             if _valid(rrn, m.group(0)):
                 found.append(PiiMatch(NATIONAL_ID, m.start(), m.end(), "KR-RRN"))
@@ -111,12 +128,6 @@ class PiiFinder:
             digits = re.sub(r"\D", "", m.group(0))
             if _valid(luhn, digits) and not _overlaps(m.start(), m.end(), found):
                 found.append(PiiMatch(PAYMENT_CARD, m.start(), m.end()))
-        for m in _COORD.finditer(text):
-            lat, lon = float(m.group(1)), float(m.group(2))
-            if -90 <= lat <= 90 and -180 <= lon <= 180:
-                found.append(PiiMatch(COORDINATES, m.start(), m.end()))
-        for m in _ADDRESS.finditer(text):
-            found.append(PiiMatch(ADDRESS, m.start(), m.end()))
         for region in self.regions.get(lang, DEFAULT_REGIONS):
             for pm in phonenumbers.PhoneNumberMatcher(text, region):
                 if not _overlaps(pm.start, pm.end, found):

@@ -85,14 +85,18 @@ def new_capture_id() -> str:
 
 
 def _decode(raw: bytes, encoding: str) -> bytes:
+    """The body without its content-encoding (the WARC keeps it as received)."""
     encoding = encoding.strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompress(raw, 16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        try:
-            return zlib.decompress(raw)
-        except zlib.error:
-            return zlib.decompress(raw, -zlib.MAX_WBITS)
+    try:
+        if encoding in ("gzip", "x-gzip"):
+            return zlib.decompress(raw, 16 + zlib.MAX_WBITS)
+        if encoding == "deflate":
+            try:
+                return zlib.decompress(raw)
+            except zlib.error:
+                return zlib.decompress(raw, -zlib.MAX_WBITS)
+    except zlib.error:
+        return raw  # damaged or mislabelled: keep what came
     return raw
 
 
@@ -175,26 +179,32 @@ class WebCapturer:
         self.options = options or CaptureOptions()
         self.extractors = [cls() for cls in default_extractors()]
 
+    def _receive(
+        self, client: httpx.Client, url: str
+    ) -> tuple[httpx.Response, bytearray, dict[str, Any] | None, str | None]:
+        """One request; the body exactly as it came off the wire (still content-encoded)."""
+        response = client.send(client.build_request("GET", url), stream=True)
+        try:
+            tls = _tls_details(response)  # only readable while the connection is open
+            stream = response.extensions.get("network_stream")
+            addr = stream.get_extra_info("server_addr") if stream is not None else None
+            raw = bytearray()
+            for chunk in response.iter_raw():
+                raw.extend(chunk)
+                if len(raw) > self.options.max_bytes:
+                    raise PayloadTooLarge(f"{url} is larger than the capture limit")
+        finally:
+            response.close()
+        return response, raw, tls, str(addr[0]) if addr else None
+
     def _fetch(
         self, client: httpx.Client, url: str, recorder: _Recorder, log: list[dict[str, Any]]
     ) -> _Fetched:
         for _hop in range(MAX_REDIRECTS + 1):
             try:
-                response = client.send(client.build_request("GET", url), stream=True)
+                response, raw, tls, peer = self._receive(client, url)
             except httpx.HTTPError as exc:
                 raise CaptureFailed(f"could not fetch {url}: {exc.__class__.__name__}") from None
-            try:
-                tls = _tls_details(response)
-                stream = response.extensions.get("network_stream")
-                addr = stream.get_extra_info("server_addr") if stream is not None else None
-                peer = str(addr[0]) if addr else None
-                raw = bytearray()
-                for chunk in response.iter_raw():
-                    raw.extend(chunk)
-                    if len(raw) > self.options.max_bytes:
-                        raise PayloadTooLarge(f"{url} is larger than the capture limit")
-            finally:
-                response.close()
             recorder.record(response, bytes(raw), peer)
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
             log.append(

@@ -18,6 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from vigil.clock import utcnow
@@ -104,15 +105,24 @@ class CustodyLog:
     signer: Signer
 
     def _chain(self, session: Session, case: Case) -> CustodyChain:
-        # Locking the head row serialises appends to one chain (SQLite serialises anyway).
-        chain = session.scalar(
-            select(CustodyChain).where(CustodyChain.case_id == case.id).with_for_update()
+        # Create the head row if needed without racing a concurrent first event, then lock it:
+        # that serialises appends to one chain (SQLite serialises every write anyway).
+        insert = (
+            postgresql.insert
+            if session.get_bind().dialect.name == "postgresql"
+            else (sqlite.insert)
         )
-        if chain is None:
-            chain = CustodyChain(case_id=case.id, head_seq=0, head_hash=vb.GENESIS)
-            session.add(chain)
-            session.flush()
-        return chain
+        session.execute(
+            insert(CustodyChain)
+            .values(case_id=case.id, head_seq=0, head_hash=vb.GENESIS)
+            .on_conflict_do_nothing(index_elements=["case_id"])
+        )
+        return session.scalars(
+            select(CustodyChain)
+            .where(CustodyChain.case_id == case.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
 
     def append(
         self,

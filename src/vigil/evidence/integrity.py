@@ -15,6 +15,7 @@ from vigil.evidence import records
 from vigil.evidence import verify_bundle as vb
 from vigil.evidence.bundle import BundleItem, build_bundle
 from vigil.evidence.custody import CustodyAction, checkpoint_dict, event_dict
+from vigil.evidence.queries import load_case_items
 from vigil.evidence.schemas import ExportSummary, VaultReport
 from vigil.security.actor import Actor
 from vigil.security.audit import Outcome
@@ -35,22 +36,30 @@ def export_case(
 ) -> ExportSummary:
     """Write the case's bundle to ``out``: one export event per item, then a checkpoint.
 
-    All in one transaction: if the bundle cannot be written, no export event remains.
+    The vault is read and the zip written outside any transaction, so a large export never
+    holds the database's write lock (SQLite has one for everybody). The export events are
+    committed before the zip is written: they record that the bytes left the vault.
     """
     service.authorizer.require(
         actor, Action.EVIDENCE_EXPORT, record_type="case", record_id=case_reference
     )
     with service.db.transaction() as session:
         case = CaseService.find(session, case_reference)
-        loaded = service.load_case_items(session, case)
+        wanted = {
+            e.item.uid: e.blob.sha256
+            for e in load_case_items(session, case)
+            if e.item.deleted_at is None
+        }
+    contents = {uid: service.vault.get(sha256) for uid, sha256 in wanted.items()}
+    with service.db.transaction() as session:
+        case = CaseService.find(session, case_reference)
+        loaded = load_case_items(session, case)
         if not loaded:
             raise NotFound("this case has no evidence to export")
-        contents: dict[str, bytes | None] = {}
-        for entry in loaded:
-            live = entry.item.deleted_at is None
-            contents[entry.item.uid] = service.vault.get(entry.blob.sha256) if live else None
         for entry in loaded:
             if entry.item.deleted_at is None:
+                if entry.item.uid not in contents:  # added in the meantime
+                    contents[entry.item.uid] = service.vault.get(entry.blob.sha256)
                 service.custody.append(
                     session,
                     case,
@@ -62,6 +71,7 @@ def export_case(
                 )
         checkpoint = service.custody.checkpoint(session, case)
         assert checkpoint is not None  # the chain holds at least the add events
+        signed = checkpoint_dict(checkpoint, case.reference)
         events = [event_dict(e, case.reference) for e in service.custody.events(session, case)]
         items = [
             BundleItem(
@@ -70,21 +80,10 @@ def export_case(
                     "legal_hold": entry.item.legal_hold,
                     "deleted": entry.item.deleted_at is not None,
                 },
-                data=contents[entry.item.uid],
+                data=contents.get(entry.item.uid) if entry.item.deleted_at is None else None,
             )
             for entry in loaded
         ]
-        digest = build_bundle(
-            out,
-            case_reference=case.reference,
-            items=items,
-            events=events,
-            checkpoint=checkpoint_dict(checkpoint, case.reference),
-            signer=service.custody.signer,
-            exported_by=actor.label,
-            exported_at=utcnow(),
-            reason=reason,
-        )
         service.audit.record(
             session,
             actor,
@@ -93,15 +92,26 @@ def export_case(
             record_id=case.reference,
             purpose=reason,
         )
-        return ExportSummary(
-            case_reference=case.reference,
-            path=str(out),
-            items=len(items),
-            events=len(events),
-            checkpoint_seq=checkpoint.seq,
-            key_fingerprint=service.custody.signer.fingerprint,
-            sha256=digest,
-        )
+    digest = build_bundle(
+        out,
+        case_reference=case.reference,
+        items=items,
+        events=events,
+        checkpoint=signed,
+        signer=service.custody.signer,
+        exported_by=actor.label,
+        exported_at=utcnow(),
+        reason=reason,
+    )
+    return ExportSummary(
+        case_reference=case.reference,
+        path=str(out),
+        items=len(items),
+        events=len(events),
+        checkpoint_seq=signed["seq"],
+        key_fingerprint=service.custody.signer.fingerprint,
+        sha256=digest,
+    )
 
 
 def verify_vault(service: EvidenceService, actor: Actor) -> VaultReport:

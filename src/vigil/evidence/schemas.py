@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,6 +60,13 @@ class ReasonBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=1, max_length=200)
+
+
+class WorkingCopyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    derivation: Literal["blurred", "resized", "stripped"]
+    reason: str | None = Field(default=None, max_length=200)
 
 
 class ShareBody(BaseModel):

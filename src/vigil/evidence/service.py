@@ -6,19 +6,17 @@ escalations in ``flows/``); nothing else writes to the vault.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from vigil.cases.service import CaseService
 from vigil.clock import utcnow
-from vigil.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
-from vigil.evidence import records
+from vigil.errors import InvalidInput, NotFound, PayloadTooLarge
+from vigil.evidence import lifecycle, records
 from vigil.evidence.custody import CustodyAction, CustodyLog, Signer
+from vigil.evidence.queries import Loaded, load_case_items, load_item, upsert_blob
 from vigil.evidence.schemas import (
     CaptureResult,
     CustodyEventPublic,
@@ -26,15 +24,14 @@ from vigil.evidence.schemas import (
     ExportSummary,
     VaultReport,
 )
-from vigil.evidence.vault import StoredBlob, Vault
+from vigil.evidence.vault import Vault
 from vigil.security.actor import Actor
 from vigil.security.audit import AuditLog
 from vigil.security.authorization import Authorizer
 from vigil.security.permissions import Action
 from vigil.settings import VigilSettings
 from vigil.storage.database import Database
-from vigil.storage.tables.cases import Case
-from vigil.storage.tables.evidence import EvidenceBlob, EvidenceItem
+from vigil.storage.tables.evidence import EvidenceItem
 
 if TYPE_CHECKING:
     from vigil.evidence.capture import CaptureOptions
@@ -42,22 +39,6 @@ if TYPE_CHECKING:
 RECORD = "evidence"
 #: The CLI imports files larger than a web upload; a vault item still has to fit in memory.
 MAX_ITEM_BYTES = 2 * 1024**3
-
-
-@dataclass
-class Loaded:
-    item: EvidenceItem
-    blob: EvidenceBlob
-    case: Case
-    derived_uid: str | None
-
-    def public(self, *, duplicate: bool = False) -> EvidencePublic:
-        return records.to_public(
-            self.item, self.blob, self.case.reference, self.derived_uid, duplicate=duplicate
-        )
-
-    def metadata(self) -> dict[str, Any]:
-        return records.item_metadata(self.item, self.blob, self.case.reference, self.derived_uid)
 
 
 class EvidenceService:
@@ -92,10 +73,10 @@ class EvidenceService:
 
     # ---- adding ------------------------------------------------------------------------------
 
-    def _require_add(self, actor: Actor, reference: str) -> None:
+    def require_add(self, actor: Actor, reference: str, how: str = "upload") -> None:
         # The survivor portal has no role: its routes authenticate the survivor by reference
-        # and passphrase before they call here, and only uploads come that way.
-        if actor == Actor.portal():
+        # and passphrase before they call here, and only her uploads come that way.
+        if actor == Actor.portal() and how == "upload":
             return
         self.authorizer.require(actor, Action.EVIDENCE_ADD, record_type="case", record_id=reference)
 
@@ -123,7 +104,7 @@ class EvidenceService:
         return the existing item (``duplicate=True``). ``reporter_hash`` is the SHA-256 or
         SHA-512 the reporter computed; a mismatch is kept and flagged, never refused.
         """
-        self._require_add(actor, case_reference)
+        self.require_add(actor, case_reference, how)
         if how not in records.HOW:
             raise InvalidInput(f"how must be one of {', '.join(sorted(records.HOW))}", field="how")
         if len(data) > self.max_upload_bytes:
@@ -133,10 +114,10 @@ class EvidenceService:
         stored = self.vault.put(data)  # durable before any row names it
         with self.db.transaction() as session:
             case = CaseService.find(session, case_reference)
-            blob = self._blob_row(session, stored, data)
+            blob = upsert_blob(session, self.vault, stored, data)
             original: EvidenceItem | None = None
             if derived_from is not None:
-                original = self._item(session, derived_from).item
+                original = load_item(session, derived_from).item
                 if original.case_id != case.id:
                     raise InvalidInput("a working copy belongs to its original's case")
             elif capture_id is None:  # a capture keeps every part, even repeated bytes
@@ -222,7 +203,7 @@ class EvidenceService:
     ) -> EvidencePublic:
         """A redacted, resized or blurred copy: a new item linked to its unchanged original."""
         with self.db.transaction() as session:
-            original = self._item(session, original_uid)
+            original = load_item(session, original_uid)
         return self.add_bytes(
             actor,
             original.case.reference,
@@ -237,50 +218,25 @@ class EvidenceService:
             derivation=derivation[:64],
         )
 
-    def _blob_row(self, session: Session, stored: StoredBlob, data: bytes) -> EvidenceBlob:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(
-            insert(EvidenceBlob)
-            .values(
-                sha256=stored.sha256,
-                sha512=stored.sha512,
-                size=stored.size,
-                key_id=stored.key_id,
-                stored_at=utcnow(),
-                purged_at=None,
-            )
-            .on_conflict_do_nothing(index_elements=["sha256"])
+    def make_working_copy(
+        self, actor: Actor, original_uid: str, derivation: str, *, reason: str | None = None
+    ) -> EvidencePublic:
+        """Derive a blurred, resized or metadata-stripped image from an original."""
+        from vigil.evidence.derive import DERIVATIONS, derive
+
+        if derivation not in DERIVATIONS:
+            derive(b"", derivation)  # raises the clear InvalidInput
+        self.authorizer.require(
+            actor, Action.EVIDENCE_ADD, record_type=RECORD, record_id=original_uid
         )
-        blob = session.scalars(
-            select(EvidenceBlob)
-            .where(EvidenceBlob.sha256 == stored.sha256)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        if blob.purged_at is not None or not self.vault.exists(stored.sha256):
-            # Deleted meanwhile: the row lock is held, so writing the file again is safe.
-            self.vault.put(data)
-            blob.purged_at = None
-            blob.key_id = stored.key_id
-        return blob
+        _, data = self.content(
+            actor, original_uid, CustodyAction.VIEW, f"to make a {derivation} working copy"
+        )
+        return self.add_working_copy(
+            actor, original_uid, derive(data, derivation), derivation, reason=reason
+        )
 
     # ---- reading -----------------------------------------------------------------------------
-
-    def _item(self, session: Session, uid: str, *, lock: bool = False) -> Loaded:
-        stmt = select(EvidenceItem).where(EvidenceItem.uid == uid.strip().upper())
-        item = session.scalar(stmt.with_for_update() if lock else stmt)
-        if item is None:
-            raise NotFound("no evidence item with that id")
-        blob = session.get(EvidenceBlob, item.sha256)
-        case = session.get(Case, item.case_id)
-        assert blob is not None and case is not None  # foreign keys
-        derived = None
-        if item.derived_from is not None:
-            derived = session.scalar(
-                select(EvidenceItem.uid).where(EvidenceItem.id == item.derived_from)
-            )
-        return Loaded(item, blob, case, derived)
 
     def list_case(self, actor: Actor, case_reference: str) -> list[EvidencePublic]:
         self.authorizer.require(
@@ -288,7 +244,7 @@ class EvidenceService:
         )
         with self.db.transaction() as session:
             case = CaseService.find(session, case_reference)
-            loaded = self.load_case_items(session, case)
+            loaded = load_case_items(session, case)
             self.audit.record(
                 session,
                 actor,
@@ -299,24 +255,11 @@ class EvidenceService:
             )
             return [entry.public() for entry in loaded]
 
-    def load_case_items(self, session: Session, case: Case) -> list[Loaded]:
-        rows = session.execute(
-            select(EvidenceItem, EvidenceBlob)
-            .join(EvidenceBlob, EvidenceBlob.sha256 == EvidenceItem.sha256)
-            .where(EvidenceItem.case_id == case.id)
-            .order_by(EvidenceItem.id)
-        ).all()
-        uids = {item.id: item.uid for item, _ in rows}
-        return [
-            Loaded(item, blob, case, uids.get(item.derived_from) if item.derived_from else None)
-            for item, blob in rows
-        ]
-
     def get(self, actor: Actor, uid: str) -> EvidencePublic:
         """Metadata only (audited); content reads go through ``content``."""
         self.authorizer.require(actor, Action.EVIDENCE_READ, record_type=RECORD, record_id=uid)
         with self.db.transaction() as session:
-            loaded = self._item(session, uid)
+            loaded = load_item(session, uid)
             self.audit.record(
                 session, actor, "evidence.read", record_type=RECORD, record_id=loaded.item.uid
             )
@@ -334,7 +277,7 @@ class EvidenceService:
             raise InvalidInput("content is read to view or to download", field="action")
         self.authorizer.require(actor, Action.EVIDENCE_READ, record_type=RECORD, record_id=uid)
         with self.db.transaction() as session:
-            loaded = self._item(session, uid)
+            loaded = load_item(session, uid)
             if loaded.item.deleted_at is not None:
                 raise NotFound("this evidence item was deleted")
             data = self.vault.get(loaded.blob.sha256)
@@ -359,7 +302,7 @@ class EvidenceService:
         self.authorizer.require(actor, Action.EVIDENCE_READ, record_type=RECORD, record_id=uid)
         with self.db.transaction() as session:
             if uid is not None:
-                loaded = self._item(session, uid)
+                loaded = load_item(session, uid)
                 case, item_uid = loaded.case, loaded.item.uid
             elif case_reference is not None:
                 case, item_uid = CaseService.find(session, case_reference), None
@@ -387,129 +330,22 @@ class EvidenceService:
                 for e in events
             ]
 
-    # ---- holds, sharing, deletion ------------------------------------------------------------
+    # ---- holds, sharing, deletion (lifecycle.py) ----------------------------------------------
 
     def set_legal_hold(self, actor: Actor, uid: str, on: bool, reason: str) -> EvidencePublic:
-        self.authorizer.require(
-            actor, Action.EVIDENCE_LEGAL_HOLD, record_type=RECORD, record_id=uid
-        )
-        with self.db.transaction() as session:
-            loaded = self._item(session, uid, lock=True)
-            if loaded.item.legal_hold == on:
-                return loaded.public()
-            loaded.item.legal_hold = on
-            action = CustodyAction.LEGAL_HOLD if on else CustodyAction.LEGAL_HOLD_RELEASE
-            self.custody.append(
-                session,
-                loaded.case,
-                action,
-                actor,
-                item_uid=loaded.item.uid,
-                sha256=loaded.blob.sha256,
-                reason=reason,
-            )
-            self.audit.record(
-                session,
-                actor,
-                f"evidence.{action}",
-                record_type=RECORD,
-                record_id=loaded.item.uid,
-                purpose=reason,
-            )
-            return loaded.public()
+        return lifecycle.set_legal_hold(self, actor, uid, on, reason)
 
     def share(self, actor: Actor, uid: str, recipient: str, reason: str) -> EvidencePublic:
         """Record that an item was handed to someone outside Vigil (who, to whom, why)."""
-        self.authorizer.require(actor, Action.EVIDENCE_EXPORT, record_type=RECORD, record_id=uid)
-        with self.db.transaction() as session:
-            loaded = self._item(session, uid)
-            self.custody.append(
-                session,
-                loaded.case,
-                CustodyAction.SHARE,
-                actor,
-                item_uid=loaded.item.uid,
-                sha256=loaded.blob.sha256,
-                reason=f"to {recipient}: {reason}",
-            )
-            self.audit.record(
-                session,
-                actor,
-                "evidence.share",
-                record_type=RECORD,
-                record_id=loaded.item.uid,
-                purpose=reason,
-            )
-            return loaded.public()
+        return lifecycle.share(self, actor, uid, recipient, reason)
 
     def delete(self, actor: Actor, uid: str, reason: str) -> EvidencePublic:
-        """Delete an item's content (approved by a supervisor; never under legal hold).
-
-        The row and its custody events stay; the vault file goes once no live item uses it.
-        """
-        self.authorizer.require(actor, Action.DELETION_APPROVE, record_type=RECORD, record_id=uid)
-        with self.db.transaction() as session:
-            loaded = self._item(session, uid, lock=True)
-            if loaded.item.legal_hold:
-                raise Conflict("this item is under legal hold; release the hold first")
-            if loaded.item.deleted_at is not None:
-                return loaded.public()
-            loaded.item.deleted_at = utcnow()
-            self.custody.append(
-                session,
-                loaded.case,
-                CustodyAction.DELETION,
-                actor,
-                item_uid=loaded.item.uid,
-                sha256=loaded.blob.sha256,
-                reason=reason,
-            )
-            self.audit.record(
-                session,
-                actor,
-                "evidence.delete",
-                record_type=RECORD,
-                record_id=loaded.item.uid,
-                purpose=reason,
-            )
-            public = loaded.public()
-        self._purge_if_unused(loaded.blob.sha256)
-        return public
-
-    def _purge_if_unused(self, sha256: str) -> None:
-        with self.db.transaction() as session:
-            blob = session.scalar(
-                select(EvidenceBlob).where(EvidenceBlob.sha256 == sha256).with_for_update()
-            )
-            live = session.scalar(
-                select(func.count())
-                .select_from(EvidenceItem)
-                .where(EvidenceItem.sha256 == sha256, EvidenceItem.deleted_at.is_(None))
-            )
-            if blob is None or live:
-                return
-            # The blob row stays locked until the file is gone: a concurrent add of the same
-            # bytes waits, then finds it purged and writes the file again.
-            session.execute(
-                update(EvidenceBlob).where(EvidenceBlob.sha256 == sha256).values(purged_at=utcnow())
-            )
-            session.flush()
-            self.vault.remove(sha256)
+        """Delete an item's content (supervisors; never under legal hold); custody stays."""
+        return lifecycle.delete(self, actor, uid, reason)
 
     def checkpoint(self, actor: Actor, case_reference: str) -> dict[str, Any] | None:
         """Sign the head of a case's custody chain now; returns the checkpoint."""
-        from vigil.evidence.custody import checkpoint_dict
-
-        self.authorizer.require(
-            actor, Action.EVIDENCE_EXPORT, record_type="case", record_id=case_reference
-        )
-        with self.db.transaction() as session:
-            case = CaseService.find(session, case_reference)
-            checkpoint = self.custody.checkpoint(session, case)
-            self.audit.record(
-                session, actor, "evidence.checkpoint", record_type="case", record_id=case.reference
-            )
-            return None if checkpoint is None else checkpoint_dict(checkpoint, case.reference)
+        return lifecycle.checkpoint(self, actor, case_reference)
 
     # ---- bundles and integrity ---------------------------------------------------------------
 
@@ -526,8 +362,6 @@ class EvidenceService:
 
         return verify_vault(self, actor)
 
-    # ---- web capture -------------------------------------------------------------------------
-
     def capture(
         self,
         actor: Actor,
@@ -538,25 +372,4 @@ class EvidenceService:
         reason: str | None = None,
     ) -> CaptureResult:
         """Capture ``url`` (see ``capture.py``) and add each part to the case as evidence."""
-        from vigil.evidence.capture import WebCapturer
-
-        self._require_add(actor, case_reference)
-        with self.db.transaction() as session:
-            CaseService.find(session, case_reference)  # fail before touching the network
-        capture = WebCapturer(options).capture(url)
-        items = [
-            self.add_bytes(
-                actor,
-                case_reference,
-                part.data,
-                part.filename,
-                "capture",
-                part.source_url,
-                media_type=part.media_type,
-                reason=reason,
-                capture_id=capture.capture_id,
-                part=part.part,
-            )
-            for part in capture.parts
-        ]
-        return CaptureResult(capture_id=capture.capture_id, items=items, notes=capture.notes)
+        return lifecycle.capture(self, actor, case_reference, url, options, reason=reason)

@@ -293,8 +293,10 @@ def _check_items(
     for entry in items:
         meta = entry.get("metadata") or {}
         uid = meta.get("uid")
-        listed.add(uid)
         name = f"item {uid}"
+        if uid in listed:
+            report.problems.append(f"{name}: listed twice in the manifest")
+        listed.add(uid)
         add = adds.get(uid)
         if add is None:
             report.problems.append(f"{name}: no 'add' custody event records it")
@@ -371,6 +373,8 @@ def _verify(source: _Source, public_key: str | None, report: Report) -> None:
     if isinstance(checkpoint, dict):
         if checkpoint.get("public_key") != key:
             report.problems.append("checkpoint: signed by another key than the manifest")
+        if checkpoint != manifest.get("checkpoint"):
+            report.problems.append("checkpoint: differs from the one the manifest names")
         report.problems.extend(verify_checkpoint(checkpoint, events))
         if checkpoint.get("seq") != len(events):
             report.problems.append("checkpoint: does not cover the last custody event")

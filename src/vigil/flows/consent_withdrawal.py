@@ -18,6 +18,7 @@ from vigil.cases.retention import DeletionOutcome
 from vigil.cases.schemas import ReportCredentials
 from vigil.cases.service import CaseService
 from vigil.errors import ConfigurationError
+from vigil.evidence.service import EvidenceService
 from vigil.security.actor import Actor
 from vigil.security.audit import Outcome
 
@@ -44,8 +45,9 @@ class WithdrawalReport:
 
 
 class ConsentWithdrawal:
-    def __init__(self, cases: CaseService) -> None:
+    def __init__(self, cases: CaseService, evidence: EvidenceService | None = None) -> None:
         self.cases = cases
+        self.evidence = evidence
         self._handlers: dict[str, WithdrawalHandler] = {}
 
     def register(self, handler: WithdrawalHandler) -> WithdrawalHandler:
@@ -110,4 +112,7 @@ class ConsentWithdrawal:
         outcome = self.cases.retention.process_deletion(actor, reference)
         if outcome.consent is not None:
             self._propagate(actor, outcome.consent)
+        if self.evidence is not None:
+            for uid in outcome.vault_items:  # her files in the vault: deleted under custody
+                self.evidence.delete(actor, uid, "the survivor's deletion request")
         return outcome

@@ -64,8 +64,9 @@ def escalate_post(
     label: str | None = None,
     capture: bool = True,
 ) -> EscalationResult:
-    services.authorizer.require(actor, Action.REVIEW_DECIDE, record_type="monitor_post",
-                                record_id=post_id)
+    services.authorizer.require(
+        actor, Action.REVIEW_DECIDE, record_type="monitor_post", record_id=post_id
+    )
     post = services.monitoring.get_post(actor, post_id)
 
     created = case_reference is None
@@ -81,8 +82,13 @@ def escalate_post(
     if evidence is not None:
         safe_id = re.sub(r"[^A-Za-z0-9._-]+", "_", post.post_id)[-80:]
         item = evidence.add_bytes(
-            actor, case_reference, _record(post), f"{post.platform}-{safe_id}.json", "import",
-            post.url, media_type="application/json",
+            actor,
+            case_reference,
+            _record(post),
+            f"{post.platform}-{safe_id}.json",
+            "import",
+            post.url,
+            media_type="application/json",
             reason="escalated from the monitoring review queue",
         )
         record_uid = item.uid
@@ -92,15 +98,21 @@ def escalate_post(
             capture_status = "no URL to capture"
         else:
             try:
-                result = evidence.capture(actor, case_reference, post.url,
-                                          reason="escalated from the monitoring review queue")
+                result = evidence.capture(
+                    actor,
+                    case_reference,
+                    post.url,
+                    reason="escalated from the monitoring review queue",
+                )
                 capture_status = f"captured ({len(result.items)} parts)"
             except VigilError as exc:
                 log.warning("capture of an escalated post failed", extra={"event": exc.code})
                 capture_status = f"capture failed: {exc.message}"
 
     decided = services.monitoring.review.decide(
-        actor, post_id, ReviewDecision(decision=Decision.ESCALATE, label=label),
+        actor,
+        post_id,
+        ReviewDecision(decision=Decision.ESCALATE, label=label),
         case_reference=case_reference,
     )
     return EscalationResult(case_reference, created, record_uid, capture_status, decided)

@@ -58,11 +58,20 @@ PLATFORM_HINT_CHARS = 30
 _TIME = re.compile(r"(?i)\d{1,2}(?:[:.h]\d{2})?(?:am|pm|h|hrs?|ish)?")
 
 
+#: A grammatical ending glued to a link ("…/name-დან", "…/name에서"): not part of the URL.
+_GLUED_SUFFIX = re.compile(r"-?[^\x00-\x7f%]+$")
+
+
 def _trim(url: str) -> str:
-    while url and url[-1] in _TRAILING:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break  # a balanced parenthesis belongs to the URL (Wikipedia-style)
-        url = url[:-1]
+    previous = None
+    while url != previous:
+        previous = url
+        if not url.isascii():
+            url = _GLUED_SUFFIX.sub("", url)
+        while url and url[-1] in _TRAILING:
+            if url[-1] == ")" and url.count("(") >= url.count(")"):
+                break  # a balanced parenthesis belongs to the URL (Wikipedia-style)
+            url = url[:-1]
     return url
 
 

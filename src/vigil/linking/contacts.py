@@ -36,7 +36,9 @@ _EMAIL = re.compile(
     + _AT
     + r"((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     + _DOT
-    + r")+[A-Za-z]{2,24})(?![A-Za-z0-9-])"
+    + r")+[A-Za-z]{2,24})"
+    # The address ends where no label can go on ("…@mail.com-დან" ends before the "-").
+    + r"(?![A-Za-z0-9]|-[A-Za-z0-9]|\.[A-Za-z0-9])"
 )
 _DOT_NORMAL = re.compile(r"\s?[\[\(\{]\s?(?:dot|DOT|점)\s?[\]\)\}]\s?")
 

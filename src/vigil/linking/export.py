@@ -68,7 +68,7 @@ def to_csv(graph: EntityGraph) -> str:
                 dst["label"],
                 dst["kind"],
                 data["observed_at"],
-                data["source"],
+                data["seen_in"],
             ]
         )
     return out.getvalue()

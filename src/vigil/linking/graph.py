@@ -1,7 +1,8 @@
 """The entity graph in networkx: loading, networks of accounts, repeat perpetrators.
 
 Nodes carry ``kind``, ``label``, ``platform``, ``first_seen``/``last_seen``; edges carry
-``relation``, ``source``, ``observed_at`` (ISO strings, so GraphML and GEXF keep them).
+``relation``, ``seen_in`` (where it was observed), ``observed_at`` (ISO strings, so GraphML and
+GEXF keep them).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def build_graph(nodes: Iterable[NodeRow], edges: Iterable[EdgeRow]) -> EntityGra
                 f"n{e.dst}",
                 key=f"e{e.id}",
                 relation=e.relation,
-                source=e.source,
+                seen_in=e.source,
                 observed_at=e.observed_at.isoformat(),
                 case=f"n-case-{e.case_id}" if e.case_id is not None else "",
             )

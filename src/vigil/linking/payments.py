@@ -18,7 +18,11 @@ from vigil.linking.base import Extractor, Identifier
 _IBAN = re.compile(
     r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
 )
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+#: Cards as people write them: all digits, 4-4-4-4(-3), or Amex-style 4-6-5, one separator.
+_CARD = re.compile(
+    r"(?<![\d+-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{4,5})"
+    r"(?!\d|-\d)"
+)
 #: Issuer prefixes of the card networks people are asked to pay to.
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6011|65|64[4-9]|35|62|9860|8600)")
 _BASE58 = re.compile(r"(?<![A-Za-z0-9])[13T][1-9A-HJ-NP-Za-km-z]{25,34}(?![A-Za-z0-9])")
@@ -40,9 +44,18 @@ class IbanExtractor(Extractor):
         found = []
         for m in _IBAN.finditer(text):
             value = m.group(0).rstrip()
-            compact = iban.compact(value)
-            if iban.is_valid(compact):
-                found.append(Identifier("iban", value, compact, m.start(), m.start() + len(value)))
+            # The pattern may swallow a following number ("… 8009 13:45"): drop trailing groups
+            # until the checksum holds.
+            while value:
+                compact = iban.compact(value)
+                if iban.is_valid(compact):
+                    found.append(
+                        Identifier("iban", value, compact, m.start(), m.start() + len(value))
+                    )
+                    break
+                if " " not in value:
+                    break
+                value = value.rsplit(" ", 1)[0]
         return found
 
 
@@ -55,9 +68,6 @@ class CardExtractor(Extractor):
         for m in _CARD.finditer(text):
             value = m.group(0)
             digits = re.sub(r"\D", "", value)
-            separators = set(re.sub(r"\d", "", value))
-            if len(separators) > 1 or not 13 <= len(digits) <= 19:
-                continue  # one separator style only: "1234-5678 9012" is not a card
             if _CARD_PREFIX.match(digits) and luhn.is_valid(digits):
                 found.append(Identifier("card", value, digits, m.start(), m.end()))
         return found

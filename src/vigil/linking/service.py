@@ -283,6 +283,41 @@ class LinkingService:
         session.flush()
         return new
 
+    def forget_case(self, actor: Actor, reference: str, *, reason: str) -> int:
+        """Remove a case's traces, notices and node from the graph (consent withdrawn,
+        retention ended); traces other cases or public posts still show stay. Returns the
+        number of observations removed."""
+        self.authorizer.require(actor, Action.CASE_UPDATE, record_type="case")
+        self._check_access(actor, reference, "link.forget")
+        with self.db.transaction() as session:
+            case = self._find_case(session, reference)
+            edges = list(session.scalars(select(LinkEdge).where(LinkEdge.case_id == case.id)))
+            for edge in edges:
+                session.delete(edge)
+            for notice in session.scalars(
+                select(LinkNotice).where(
+                    (LinkNotice.case_id == case.id) | (LinkNotice.other_case_id == case.id)
+                )
+            ):
+                session.delete(notice)
+            node = session.scalar(select(LinkNode).where(LinkNode.case_id == case.id))
+            if node is not None:
+                session.delete(node)
+            session.flush()
+            # Identifiers no observation refers to any more are personal data without purpose.
+            used = select(LinkEdge.src_id).union(select(LinkEdge.dst_id))
+            for orphan in session.scalars(select(LinkNode).where(LinkNode.id.not_in(used))):
+                session.delete(orphan)
+            self.audit.record(
+                session,
+                actor,
+                "link.forget",
+                record_type="case",
+                record_id=case.reference,
+                purpose=reason[:200],
+            )
+        return len(edges)
+
     # ---- linked cases ----------------------------------------------------------------------
 
     def _links(self, session: Session, case: Case) -> list[tuple[Case, CaseLink]]:

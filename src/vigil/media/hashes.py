@@ -29,7 +29,9 @@ def normalise_hex(value: str, *, field: str = "pdq") -> str:
     """A 64-hex-digit hash in canonical (lower-case, stripped) form, or ``InvalidInput``."""
     text = value.strip().lower()
     if not _HEX.match(text):
-        raise InvalidInput(f"not a 256-bit hash of 64 hex digits: {value[:80]!r}", field=field)
+        raise InvalidInput(
+            f"{field}: not a 256-bit hash of 64 hex digits: {value[:80]!r}", field=field
+        )
     return text
 
 

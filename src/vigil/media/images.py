@@ -87,8 +87,7 @@ def open_image(source: Path | bytes | BinaryIO, *, name: str | None = None) -> I
             raise InvalidInput(f"{name!r} has {width * height} pixels, over {MAX_PIXELS}")
         try:
             image.load()
-            image = ImageOps.exif_transpose(image)
-            return image.convert("RGB")
+            return ImageOps.exif_transpose(image).convert("RGB")
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise InvalidInput(f"{name!r} declares too many pixels", field="file") from None
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
@@ -105,7 +104,7 @@ def trim_uniform_borders(
     """Remove frames of near-uniform colour (letterboxing, added borders) from each side.
 
     A row or column belongs to the border while it stays within ``tolerance`` of the corner's
-    colour; at most ``max_fraction`` of a side is removed, so a flat image is left as it is.
+    colour; a side flat for ``max_fraction`` or more is content, not a frame, and stays.
     """
     height, width = pixels.shape[:2]
     if height < 8 or width < 8:
@@ -118,10 +117,11 @@ def trim_uniform_borders(
         count = 0
         while count < limit and flat[count]:
             count += 1
-        return count
+        # A "border" as deep as the limit is flat content, not a frame: leave it.
+        return 0 if count >= limit else count
 
     limit_h, limit_w = int(height * max_fraction), int(width * max_fraction)
-    top = run(signed[:limit_h + 1], limit_h)
+    top = run(signed[: limit_h + 1], limit_h)
     bottom = run(signed[::-1][: limit_h + 1], limit_h)
     left = run(signed.transpose(1, 0, 2)[: limit_w + 1], limit_w)
     right = run(signed.transpose(1, 0, 2)[::-1][: limit_w + 1], limit_w)

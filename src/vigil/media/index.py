@@ -28,6 +28,7 @@ import numpy.typing as npt
 from vigil.errors import InvalidInput
 from vigil.media.base import Index, Match
 from vigil.media.hashes import HASH_BITS, HASH_WORDS, Words
+from vigil.registry import Registry
 
 FORMAT = "vigil-hamming-index"
 FORMAT_VERSION = 1
@@ -155,8 +156,7 @@ class _Segment:
         codes: Words,
         ids: I64,
         alive: npt.NDArray[np.bool_] | None = None,
-        tables: list[tuple[int, int, npt.NDArray[np.uint32], npt.NDArray[np.uint32]]]
-        | None = None,
+        tables: list[tuple[int, int, npt.NDArray[np.uint32], npt.NDArray[np.uint32]]] | None = None,
     ) -> None:
         # Word-major storage: verification gathers one word at a time (four 1-D gathers beat
         # one 2-D gather, and most candidates are dropped after two words).
@@ -283,19 +283,19 @@ class _SegmentedIndex(Index):
         id_array = _as_ids(ids, len(codes))
         if not len(codes):
             return
-        self._segments.append(self._new_segment(codes.copy(), id_array.copy()))
+        # Build the new list aside and swap it in: a search running meanwhile keeps its snapshot.
+        segments = [*self._segments, self._new_segment(codes.copy(), id_array.copy())]
         # Binary-counter merging: a segment never sits beside a smaller-or-equal older one.
-        while len(self._segments) > 1 and (
-            self._segments[-1].live * 2 >= self._segments[-2].live
-        ):
-            newer, older = self._segments.pop(), self._segments.pop()
+        while len(segments) > 1 and segments[-1].live * 2 >= segments[-2].live:
+            newer, older = segments.pop(), segments.pop()
             keep_o, keep_n = older.alive, newer.alive
-            self._segments.append(
+            segments.append(
                 self._new_segment(
                     np.concatenate([older.codes[keep_o], newer.codes[keep_n]]),
                     np.concatenate([older.ids[keep_o], newer.ids[keep_n]]).astype(np.int64),
                 )
             )
+        self._segments = segments
 
     def remove(self, ids: Sequence[int] | I64) -> int:
         targets = _as_ids(ids)
@@ -314,7 +314,8 @@ class _SegmentedIndex(Index):
         queries = _as_codes(queries)
         if not 0 <= radius <= HASH_BITS:
             raise InvalidInput(f"radius must be between 0 and {HASH_BITS}")
-        parts = [self._search_segment(segment, queries, radius) for segment in self._segments]
+        snapshot = list(self._segments)
+        parts = [self._search_segment(segment, queries, radius) for segment in snapshot]
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
@@ -329,7 +330,9 @@ class _SegmentedIndex(Index):
         bounds = np.linspace(0, len(queries), workers + 1).astype(int)
         with ThreadPoolExecutor(workers) as pool:
             parts = list(
-                pool.map(lambda lo, hi: segment.search(queries[lo:hi], radius), bounds[:-1], bounds[1:])
+                pool.map(
+                    lambda lo, hi: segment.search(queries[lo:hi], radius), bounds[:-1], bounds[1:]
+                )
             )
         for (qidx, _, _), lo in zip(parts, bounds[:-1], strict=True):
             qidx += lo
@@ -373,7 +376,7 @@ class _SegmentedIndex(Index):
             if str(data.get("format", "")) != FORMAT or int(data["version"]) != FORMAT_VERSION:
                 raise InvalidInput(f"{path.name} is not a {FORMAT} v{FORMAT_VERSION} file")
             kind = str(data["kind"])
-            target = {c.name: c for c in (BruteForceIndex, MultiIndexHashIndex)}.get(kind)
+            target = INDEXES.get(kind) if kind in INDEXES else None
             if target is None or not issubclass(target, cls):
                 raise InvalidInput(f"{path.name} holds a {kind!r} index, not {cls.name!r}")
             index = target()
@@ -393,9 +396,7 @@ class _SegmentedIndex(Index):
                 for _, width, offsets, order in tables:
                     if len(offsets) != (1 << width) + 1 or len(order) != len(codes):
                         raise InvalidInput(f"{path.name}: damaged substring table")
-                index._segments.append(
-                    _Segment(codes, ids.astype(np.int64), alive, tables)
-                )
+                index._segments.append(_Segment(codes, ids.astype(np.int64), alive, tables))
         return index
 
 
@@ -411,6 +412,9 @@ class MultiIndexHashIndex(_SegmentedIndex):
 
     name = "mih"
     _tables = True
+
+
+INDEXES: Registry[type[Index]] = Registry(Index, (BruteForceIndex, MultiIndexHashIndex))
 
 
 def make_index(count_hint: int = 0) -> Index:

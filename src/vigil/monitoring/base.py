@@ -36,6 +36,8 @@ class Source(abc.ABC):
     description: ClassVar[str] = ""
     required: ClassVar[tuple[str, ...]] = ()
     optional: ClassVar[tuple[str, ...]] = ()
+    #: Options that must be positive numbers (they arrive as strings from the command line).
+    numeric: ClassVar[tuple[str, ...]] = ()
     #: Posts arrive by push (webhook), not by ``fetch``.
     passive: ClassVar[bool] = False
 
@@ -47,13 +49,22 @@ class Source(abc.ABC):
     def validate_config(cls, config: Mapping[str, Any]) -> dict[str, Any]:
         missing = [key for key in cls.required if not config.get(key)]
         if missing:
-            raise InvalidInput(f"source {cls.name!r} needs {', '.join(missing)}",
-                               field=missing[0])
+            raise InvalidInput(f"source {cls.name!r} needs {', '.join(missing)}", field=missing[0])
+        for key in cls.numeric:
+            if config.get(key) not in (None, ""):
+                try:
+                    if float(config[key]) <= 0:
+                        raise ValueError
+                except (TypeError, ValueError):
+                    raise InvalidInput(
+                        f"option {key} must be a positive number", field=key
+                    ) from None
         known = set(cls.required) | set(cls.optional) | {"platform"}
         unknown = sorted(set(config) - known)
         if unknown:
-            raise InvalidInput(f"source {cls.name!r} has no option {unknown[0]!r}",
-                               field=unknown[0])
+            raise InvalidInput(
+                f"source {cls.name!r} has no option {unknown[0]!r}", field=unknown[0]
+            )
         return dict(config)
 
     def start(self, checkpoint: Mapping[str, Any] | None) -> None:

@@ -12,8 +12,20 @@ matplotlib.use("Agg")  # no display, no GUI toolkit: safe in servers and tests
 from matplotlib.figure import Figure
 
 MAX_BARS = 12
-PALETTE = ("#5b3f8c", "#c0392b", "#d68910", "#1e8449", "#2471a3", "#7d3c98", "#566573",
-           "#a04000", "#117a65", "#b03a2e", "#1f618d", "#6c3483")
+PALETTE = (
+    "#5b3f8c",
+    "#c0392b",
+    "#d68910",
+    "#1e8449",
+    "#2471a3",
+    "#7d3c98",
+    "#566573",
+    "#a04000",
+    "#117a65",
+    "#b03a2e",
+    "#1f618d",
+    "#6c3483",
+)
 
 
 def _figure(width: float = 7.0, height: float = 3.2) -> Figure:
@@ -28,8 +40,9 @@ def _render(fig: Figure, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def trend_chart(by_day_category: Mapping[str, Mapping[str, int]], *, title: str,
-                fmt: str = "svg") -> bytes:
+def trend_chart(
+    by_day_category: Mapping[str, Mapping[str, int]], *, title: str, fmt: str = "svg"
+) -> bytes:
     """Stacked bars: abusive posts per day, by category."""
     fig = _figure()
     ax = fig.add_subplot()
@@ -42,12 +55,16 @@ def trend_chart(by_day_category: Mapping[str, Mapping[str, int]], *, title: str,
     bottom = [0] * len(days)
     for i, cat in enumerate(categories):
         values = [by_day_category[d].get(cat, 0) for d in days]
-        ax.bar(range(len(days)), values, bottom=bottom, label=cat,
-               color=PALETTE[i % len(PALETTE)])
+        ax.bar(range(len(days)), values, bottom=bottom, label=cat, color=PALETTE[i % len(PALETTE)])
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     step = max(1, len(days) // 10)
-    ax.set_xticks(range(0, len(days), step), [days[i] for i in range(0, len(days), step)],
-                  rotation=30, ha="right", fontsize=7)
+    ax.set_xticks(
+        range(0, len(days), step),
+        [days[i] for i in range(0, len(days), step)],
+        rotation=30,
+        ha="right",
+        fontsize=7,
+    )
     ax.set_ylabel("posts")
     ax.set_title(title, fontsize=10)
     if categories:

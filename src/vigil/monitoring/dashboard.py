@@ -71,8 +71,13 @@ def _where(filters: Filters) -> list[Any]:
     if filters.category:
         clauses.append(MonitorPost.category == filters.category)
     if filters.person_id:
-        clauses.append(MonitorPost.id.in_(select(MonitorPostTarget.post_id).where(
-            MonitorPostTarget.person_id == filters.person_id)))
+        clauses.append(
+            MonitorPost.id.in_(
+                select(MonitorPostTarget.post_id).where(
+                    MonitorPostTarget.person_id == filters.person_id
+                )
+            )
+        )
     return clauses
 
 
@@ -89,35 +94,53 @@ class DashboardService:
         with self.db.transaction() as session:
             day = day_of(session, MonitorPost.created_at)
             for d, category, n in session.execute(
-                select(day, MonitorPost.category, func.count()).where(*where)
-                .group_by(day, MonitorPost.category).order_by(day)
+                select(day, MonitorPost.category, func.count())
+                .where(*where)
+                .group_by(day, MonitorPost.category)
+                .order_by(day)
             ):
                 cat = category or "unspecified"
                 out.by_day[d] = out.by_day.get(d, 0) + n
                 out.by_day_category.setdefault(d, {})[cat] = n
                 out.by_category[cat] = out.by_category.get(cat, 0) + n
                 out.total += n
-            for name, column in (("by_lang", MonitorPost.lang),
-                                 ("by_platform", MonitorPost.platform)):
+            for name, column in (
+                ("by_lang", MonitorPost.lang),
+                ("by_platform", MonitorPost.platform),
+            ):
                 counts = getattr(out, name)
                 for value, n in session.execute(
-                    select(column, func.count()).where(*where).group_by(column)
+                    select(column, func.count())
+                    .where(*where)
+                    .group_by(column)
                     .order_by(func.count().desc())
                 ):
                     counts[value or "unknown"] = n
             top = session.execute(
                 select(MonitorPostTarget.person_id, func.count())
                 .join(MonitorPost, MonitorPost.id == MonitorPostTarget.post_id)
-                .where(*where).group_by(MonitorPostTarget.person_id)
-                .order_by(func.count().desc()).limit(TOP_TARGETS)
+                .where(*where)
+                .group_by(MonitorPostTarget.person_id)
+                .order_by(func.count().desc())
+                .limit(TOP_TARGETS)
             ).all()
-            names = {p.id: PersonPublic.of(p).name for p in session.scalars(
-                select(MonitorPerson).where(MonitorPerson.id.in_([t[0] for t in top])))}
+            names = {
+                p.id: PersonPublic.of(p).name
+                for p in session.scalars(
+                    select(MonitorPerson).where(MonitorPerson.id.in_([t[0] for t in top]))
+                )
+            }
             out.top_targets = [(pid, names.get(pid, "?"), n) for pid, n in top]
             out.by_category = dict(sorted(out.by_category.items(), key=lambda kv: -kv[1]))
-            self.audit.record(session, actor, "monitor.dashboard.read",
-                              record_type="monitor_dashboard")
+            self.audit.record(
+                session, actor, "monitor.dashboard.read", record_type="monitor_dashboard"
+            )
         return out
+
+
+def _cell(value: str) -> str:
+    """Platform and language names come from outside: never let a spreadsheet run them."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def to_csv(data: DashboardData) -> str:
@@ -127,10 +150,10 @@ def to_csv(data: DashboardData) -> str:
     writer.writerow(["dimension", "key", "category", "posts"])
     for day, cats in data.by_day_category.items():
         for category, n in sorted(cats.items()):
-            writer.writerow(["day", day, category, n])
+            writer.writerow(["day", day, _cell(category), n])
     for dimension in DIMENSIONS:
         for key, n in getattr(data, f"by_{dimension}").items():
-            writer.writerow([dimension, key, "", n])
+            writer.writerow([dimension, _cell(key), "", n])
     for pid, _name, n in data.top_targets:
         writer.writerow(["target", f"person-{pid}", "", n])  # names stay in the console
     return buffer.getvalue()
@@ -140,12 +163,17 @@ def report_examples(session: Session, filters: Filters, limit: int) -> list[Moni
     """Reviewed-and-confirmed posts first, then the most urgent flagged ones."""
     where = _where(filters)
     confirmed = session.scalars(
-        select(MonitorPost).where(*where, MonitorPost.review_status.in_(
-            ("confirmed", "relabelled", "escalated")))
-        .order_by(MonitorPost.priority.desc()).limit(limit)).all()
+        select(MonitorPost)
+        .where(*where, MonitorPost.review_status.in_(("confirmed", "relabelled", "escalated")))
+        .order_by(MonitorPost.priority.desc())
+        .limit(limit)
+    ).all()
     if len(confirmed) >= limit:
         return list(confirmed)
     more = session.scalars(
-        select(MonitorPost).where(*where, MonitorPost.review_status == "pending")
-        .order_by(MonitorPost.priority.desc()).limit(limit - len(confirmed))).all()
+        select(MonitorPost)
+        .where(*where, MonitorPost.review_status == "pending")
+        .order_by(MonitorPost.priority.desc())
+        .limit(limit - len(confirmed))
+    ).all()
     return [*confirmed, *more]

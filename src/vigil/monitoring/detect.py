@@ -18,8 +18,16 @@ TIERS = ("fast", "accurate")
 
 #: Severity of a category, by words in its name; unknown abuse counts as moderate.
 SEVERITY_BY_WORD = (
-    ("sextortion", 1.0), ("ncii", 1.0), ("intimate", 1.0), ("threat", 1.0), ("dox", 0.9),
-    ("stalk", 0.9), ("sexual", 0.8), ("misogyn", 0.6), ("hate", 0.6), ("insult", 0.4),
+    ("sextortion", 1.0),
+    ("ncii", 1.0),
+    ("intimate", 1.0),
+    ("threat", 1.0),
+    ("dox", 0.9),
+    ("stalk", 0.9),
+    ("sexual", 0.8),
+    ("misogyn", 0.6),
+    ("hate", 0.6),
+    ("insult", 0.4),
 )
 DEFAULT_SEVERITY = 0.5
 #: PII in an abusive post (an address, a phone number) is doxxing: at least this severe.
@@ -32,24 +40,33 @@ class TextDetector(Protocol):
 
 @dataclass(slots=True)
 class Detection:
+    """One text's scan output, plus the flagged categories, most likely first."""
+
     lang: str | None = None
     gbv: bool = False
     score: float = 0.0
-    categories: list[str] = field(default_factory=list)
+    categories: Any = field(default_factory=dict)  # as the detector gave them (scores)
     flags: list[str] = field(default_factory=list)
     pii: list[Any] = field(default_factory=list)
     explanation: Any = None
+    labels: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"lang": self.lang, "gbv": self.gbv, "score": self.score,
-                "categories": self.categories, "flags": self.flags, "pii": self.pii,
-                "explanation": self.explanation}
+        return {
+            "lang": self.lang,
+            "gbv": self.gbv,
+            "score": self.score,
+            "categories": self.categories,
+            "flags": self.flags,
+            "pii": self.pii,
+            "explanation": self.explanation,
+        }
 
     @property
     def severity(self) -> float:
         if not self.gbv and not self.pii:
             return 0.0
-        worst = max((category_severity(c) for c in self.categories), default=DEFAULT_SEVERITY)
+        worst = max((category_severity(c) for c in self.labels), default=DEFAULT_SEVERITY)
         return max(worst, PII_SEVERITY) if (self.pii and self.gbv) else worst
 
 
@@ -67,6 +84,8 @@ def plain(value: Any) -> Any:
         return value
     if hasattr(value, "item") and callable(value.item) and not hasattr(value, "__len__"):
         return value.item()
+    if hasattr(value, "to_dict") and callable(value.to_dict):  # vigil.detection.Result
+        return plain(value.to_dict())
     if hasattr(value, "model_dump"):
         return plain(value.model_dump())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -80,13 +99,9 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def _categories(value: Any) -> list[str]:
-    if not value:
-        return []
-    if isinstance(value, Mapping):  # {category: score}: highest first
-        return [str(k) for k, _ in sorted(value.items(), key=lambda kv: -float(kv[1]))]
+def _names(value: Any) -> list[str]:
     out = []
-    for item in value:
+    for item in value or []:
         if isinstance(item, Mapping):
             out.append(str(item.get("name") or item.get("category") or item.get("label")))
         else:
@@ -94,26 +109,39 @@ def _categories(value: Any) -> list[str]:
     return out
 
 
+def _labels(categories: Any, flags: list[str], gbv: bool) -> list[str]:
+    """Flagged categories by score, highest first (``flags`` name them when scores are a map)."""
+    if isinstance(categories, Mapping):
+        scores = {str(k): float(v or 0.0) for k, v in categories.items()}
+        chosen = [f for f in flags if f in scores] or (
+            [max(scores, key=lambda k: scores[k])] if gbv and scores else []
+        )
+        return sorted(chosen, key=lambda k: -scores[k])
+    return _names(categories)
+
+
 def to_detection(result: Any) -> Detection:
-    data = plain(result)
+    # vigil.detection results serialise themselves to plain JSON types: no deep walk needed.
+    data = result.to_dict() if callable(getattr(result, "to_dict", None)) else plain(result)
     if not isinstance(data, Mapping):
         raise ConfigurationError("the detector returned something that is not a result")
-    flags = data.get("flags") or []
+    flags = _names(data.get("flags"))
+    gbv = bool(data.get("gbv"))
+    categories = data.get("categories") or {}
     return Detection(
         lang=str(data["lang"])[:16] if data.get("lang") else None,
-        gbv=bool(data.get("gbv")),
+        gbv=gbv,
         score=float(data.get("score") or 0.0),
-        categories=_categories(data.get("categories")),
-        flags=[str(f) for f in flags] if isinstance(flags, list) else _categories(flags),
+        categories=categories,
+        flags=flags,
         pii=list(data.get("pii") or []),
         explanation=data.get("explanation"),
+        labels=_labels(categories, flags, gbv),
     )
 
 
 def load_text_detector(tier: str = "fast") -> TextDetector:
-    """The shipped detector of ``tier``; a clear error if the engine is not available."""
-    if tier not in TIERS:
-        raise ConfigurationError(f"unknown detection tier {tier!r} (fast or accurate)")
+    """The shipped detector of ``tier`` (fast, accurate, or any registered detector)."""
     try:
         from vigil import detection
     except ImportError:  # pragma: no cover - the engine ships with Vigil

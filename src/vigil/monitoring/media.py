@@ -45,9 +45,19 @@ def sha256_file(path: Path) -> str | None:
         return None
 
 
+def default_hasher() -> PerceptualHasher | None:
+    """PDQ from the media engine when it is installed; SHA-256 alone otherwise."""
+    try:
+        from vigil.media.hashers import PdqHasher
+    except ImportError:  # pragma: no cover - the media engine ships with Vigil
+        return None
+    return PdqHasher(dihedral=False)
+
+
 class MediaStep:
-    def __init__(self, hasher: PerceptualHasher | None = None,
-                 matcher: BankMatcher | None = None) -> None:
+    def __init__(
+        self, hasher: PerceptualHasher | None = None, matcher: BankMatcher | None = None
+    ) -> None:
         self.hasher = hasher
         self.matcher = matcher
 
@@ -79,7 +89,7 @@ class MediaStep:
         out: list[list[str]] = []
         at = 0
         for keys in keys_per_post:
-            banks = sorted({b for hits in matches[at:at + len(keys)] for b in hits})
+            banks = sorted({b for hits in matches[at : at + len(keys)] for b in hits})
             out.append(banks)
             at += len(keys)
         return out

@@ -50,8 +50,17 @@ class MediaItem:
         return None
 
     def as_json(self) -> dict[str, str]:
-        return {k: v for k, v in (("type", self.type), ("url", self.url), ("path", self.path),
-                                  ("sha256", self.sha256), ("pdq", self.pdq)) if v}
+        return {
+            k: v
+            for k, v in (
+                ("type", self.type),
+                ("url", self.url),
+                ("path", self.path),
+                ("sha256", self.sha256),
+                ("pdq", self.pdq),
+            )
+            if v
+        }
 
 
 @dataclass(slots=True)
@@ -119,7 +128,7 @@ def _mentions(value: object) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, str):
-        items: list[object] = [v for v in value.replace(";", ",").split(",")]
+        items: list[object] = list(value.replace(";", ",").split(","))
     elif isinstance(value, list | tuple):
         items = list(value)
     else:
@@ -144,11 +153,15 @@ def _media(value: object) -> tuple[MediaItem, ...]:
         if isinstance(item, str):
             out.append(MediaItem(url=item[:1000]))
         elif isinstance(item, Mapping):
-            out.append(MediaItem(
-                type=str(item.get("type") or "image")[:16], url=_str(item.get("url"), 1000),
-                path=_str(item.get("path"), 1000), sha256=_str(item.get("sha256"), 64),
-                pdq=_str(item.get("pdq"), 64),
-            ))
+            # No "path" from records: a pushed post must never name a file on this machine.
+            out.append(
+                MediaItem(
+                    type=str(item.get("type") or "image")[:16],
+                    url=_str(item.get("url"), 1000),
+                    sha256=_str(item.get("sha256"), 64),
+                    pdq=_str(item.get("pdq"), 64),
+                )
+            )
     return tuple(out)
 
 
@@ -181,7 +194,8 @@ def post_from_record(record: Mapping[str, Any], *, platform: str | None = None) 
         lang=_str(lang, 16) if lang else None,
         reply_to=_str(record.get("reply_to")),
         reply_to_author=normalise_handle(str(record["reply_to_author"]))
-        if record.get("reply_to_author") else None,
+        if record.get("reply_to_author")
+        else None,
         quote_of=_str(record.get("quote_of")),
         mentions=_mentions(record.get("mentions")),
         media=_media(record.get("media")),

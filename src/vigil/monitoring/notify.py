@@ -35,8 +35,9 @@ def alert_payload(alert: AlertPublic, console_url: str) -> dict[str, Any]:
 
 
 def _subject(alert: AlertPublic) -> str:
-    what = "Pile-on against a watched person" if alert.kind == "pile_on" else (
-        "Coordinated posting")
+    what = (
+        "Pile-on against a watched person" if alert.kind == "pile_on" else ("Coordinated posting")
+    )
     return f"[Vigil] {what}: {alert.count} posts"
 
 
@@ -56,8 +57,9 @@ class Notifier:
 
     def _webhook(self, payload: dict[str, Any]) -> bool:
         try:
-            response = httpx.post(str(self.settings.alert_webhook_url), json=payload,
-                                  timeout=HTTP_TIMEOUT_S)
+            response = httpx.post(
+                str(self.settings.alert_webhook_url), json=payload, timeout=HTTP_TIMEOUT_S
+            )
         except httpx.HTTPError as exc:
             log.warning("alert webhook failed", extra={"event": type(exc).__name__})
             return False
@@ -73,8 +75,9 @@ class Notifier:
             f"Score: {payload['score']}\n\nOpen the console to review: {payload['link']}\n"
         )
         try:
-            with smtplib.SMTP(str(self.settings.smtp_host), self.settings.smtp_port,
-                              timeout=SMTP_TIMEOUT_S) as smtp:
+            with smtplib.SMTP(
+                str(self.settings.smtp_host), self.settings.smtp_port, timeout=SMTP_TIMEOUT_S
+            ) as smtp:
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             log.warning("alert e-mail failed", extra={"event": type(exc).__name__})

@@ -29,6 +29,8 @@ from vigil.storage.database import Database
 
 log = logging.getLogger(__name__)
 MAX_ERROR_SAMPLES = 5
+#: Stands for the result of a post the detector failed on: stored unflagged, with an error.
+DETECTION_FAILED = Detection()
 
 
 @dataclass
@@ -50,9 +52,11 @@ class RunStats:
         return self.read / self.seconds if self.seconds else 0.0
 
     def summary(self) -> str:
-        return (f"read {self.read}, stored {self.stored}, duplicates {self.duplicates}, "
-                f"flagged {self.flagged}, aimed at watched people {self.targeted}, "
-                f"errors {self.errors} ({self.posts_per_second:,.0f} posts/s)")
+        return (
+            f"read {self.read}, stored {self.stored}, duplicates {self.duplicates}, "
+            f"flagged {self.flagged}, aimed at watched people {self.targeted}, "
+            f"errors {self.errors} ({self.posts_per_second:,.0f} posts/s)"
+        )
 
 
 Progress = Callable[[RunStats], None]
@@ -89,8 +93,14 @@ class Pipeline:
 
     # ---- one run ----------------------------------------------------------------------
 
-    def run(self, items: Iterable[Fetched], *, source_id: int | None = None,
-            source: Source | None = None, progress: Progress | None = None) -> RunStats:
+    def run(
+        self,
+        items: Iterable[Fetched],
+        *,
+        source_id: int | None = None,
+        source: Source | None = None,
+        progress: Progress | None = None,
+    ) -> RunStats:
         stats = RunStats()
         started = time.perf_counter()
         for batch in batched(items, self.settings.batch_size):
@@ -107,8 +117,13 @@ class Pipeline:
         stats.seconds = time.perf_counter() - started
         return stats
 
-    def _batch(self, batch: list[Fetched], stats: RunStats, source_id: int | None,
-               checkpoint: dict[str, Any] | None) -> None:
+    def _batch(
+        self,
+        batch: list[Fetched],
+        stats: RunStats,
+        source_id: int | None,
+        checkpoint: dict[str, Any] | None,
+    ) -> None:
         errors: list[tuple[str, str]] = []
         unique: dict[tuple[str, str], Post] = {}
         for item in batch:
@@ -128,33 +143,45 @@ class Pipeline:
             groups = self.neardup.assign([p.text for p in posts])
             targets = self.matcher.match_all(posts)
             banks = self.media.process(posts)
-            rows = [self._row(p, d, g, t, b, source_id)
-                    for p, d, g, t, b in zip(posts, detections, groups, targets, banks,
-                                             strict=True)]
+            rows = [
+                self._row(p, d, g, t, b, source_id)
+                for p, d, g, t, b in zip(posts, detections, groups, targets, banks, strict=True)
+            ]
+            for row, detection in zip(rows, detections, strict=True):
+                if detection is DETECTION_FAILED:
+                    row["error"] = "detection failed; run the post through vigil scan again"
         with self.db.transaction() as session:
-            ids = store.insert_posts(session, rows)
-            store.insert_targets(session, (
-                {"post_id": ids[p.key], "person_id": pid, "how": how}
-                for p, found in zip(posts, targets, strict=True) if p.key in ids
-                for pid, how in found.items()
-            ))
+            # Keys were checked just before; a post another writer stored meanwhile is
+            # skipped by the insert (and counted as stored here: the count is advisory).
+            store.insert_posts(session, rows)
+            aimed = [p.key for p, found in zip(posts, targets, strict=True) if found]
+            ids = store.post_ids(session, aimed) if aimed else {}
+            store.insert_targets(
+                session,
+                (
+                    {"post_id": ids[p.key], "person_id": pid, "how": how}
+                    for p, found in zip(posts, targets, strict=True)
+                    if p.key in ids
+                    for pid, how in found.items()
+                ),
+            )
             store.insert_errors(session, source_id, errors)
             if source_id is not None and checkpoint is not None:
                 store.save_checkpoint(session, source_id, checkpoint)
-        stats.stored += len(ids)
-        stats.duplicates += len(rows) - len(ids)
+        stats.stored += len(rows)
         stats.errors += len(errors)
         room = MAX_ERROR_SAMPLES - len(stats.error_samples)
-        stats.error_samples.extend(f"{i}: {m}" for i, m in errors[:max(0, room)])
+        stats.error_samples.extend(f"{i}: {m}" for i, m in errors[: max(0, room)])
         for row in rows:
-            if (row["platform"], row["post_id"]) in ids:
-                stats.flagged += row["review_status"] == "pending"
-                stats.targeted += row["targeted"]
-                when = row["created_at"]
-                if stats.first_post_at is None or when < stats.first_post_at:
-                    stats.first_post_at = when
-                if stats.last_post_at is None or when > stats.last_post_at:
-                    stats.last_post_at = when
+            stats.flagged += row["review_status"] == "pending"
+            stats.targeted += row["targeted"]
+        if rows:
+            first = min(row["created_at"] for row in rows)
+            last = max(row["created_at"] for row in rows)
+            if stats.first_post_at is None or first < stats.first_post_at:
+                stats.first_post_at = first
+            if stats.last_post_at is None or last > stats.last_post_at:
+                stats.last_post_at = last
 
     def _detect(self, posts: list[Post], errors: list[tuple[str, str]]) -> list[Detection]:
         texts = [p.text for p in posts]
@@ -167,13 +194,21 @@ class Pipeline:
             try:
                 out.append(to_detection(self.detector.predict([post.text])[0]))
             except Exception as exc:
-                errors.append((f"{post.platform}:{post.post_id}",
-                               f"detection failed: {type(exc).__name__}"))
-                out.append(Detection())
+                errors.append(
+                    (f"{post.platform}:{post.post_id}", f"detection failed: {type(exc).__name__}")
+                )
+                out.append(DETECTION_FAILED)
         return out
 
-    def _row(self, post: Post, det: Detection, group: str, found: dict[int, str],
-             banks: list[str], source_id: int | None) -> dict[str, Any]:
+    def _row(
+        self,
+        post: Post,
+        det: Detection,
+        group: str,
+        found: dict[int, str],
+        banks: list[str],
+        source_id: int | None,
+    ) -> dict[str, Any]:
         targeted = bool(found)
         flagged = det.gbv or bool(banks) or (bool(det.pii) and targeted)
         severity = 1.0 if banks else det.severity
@@ -205,7 +240,7 @@ class Pipeline:
             "dup_group": group,
             "gbv": det.gbv,
             "score": det.score,
-            "category": det.categories[0][:64] if det.categories else None,
+            "category": det.labels[0][:64] if det.labels else None,
             "detection": json.dumps(detection, ensure_ascii=False, default=str),
             "severity": severity,
             "priority": priority,

@@ -58,9 +58,15 @@ class PersonPublic(BaseModel):
 
     @classmethod
     def of(cls, row: Any) -> PersonPublic:
-        return cls(id=row.id, name=row.name, aliases=json.loads(row.aliases),
-                   handles=json.loads(row.handles), kind=row.kind, active=row.active,
-                   created_at=row.created_at)
+        return cls(
+            id=row.id,
+            name=row.name,
+            aliases=json.loads(row.aliases),
+            handles=json.loads(row.handles),
+            kind=row.kind,
+            active=row.active,
+            created_at=row.created_at,
+        )
 
 
 class PostPublic(BaseModel):
@@ -89,13 +95,26 @@ class PostPublic(BaseModel):
     @classmethod
     def of(cls, row: Any, targets: list[int] | None = None) -> PostPublic:
         return cls(
-            id=row.id, platform=row.platform, post_id=row.post_id, url=row.url,
-            author_handle=row.author_handle, author_name=row.author_name, text=row.text,
-            lang=row.lang, created_at=row.created_at, gbv=row.gbv, score=row.score,
-            category=row.category, severity=row.severity, priority=row.priority,
-            targeted=row.targeted, review_status=row.review_status,
-            second_review_due=row.second_review_due, dup_group=row.dup_group,
-            media=json.loads(row.media or "[]"), detection=json.loads(row.detection or "{}"),
+            id=row.id,
+            platform=row.platform,
+            post_id=row.post_id,
+            url=row.url,
+            author_handle=row.author_handle,
+            author_name=row.author_name,
+            text=row.text,
+            lang=row.lang,
+            created_at=row.created_at,
+            gbv=row.gbv,
+            score=row.score,
+            category=row.category,
+            severity=row.severity,
+            priority=row.priority,
+            targeted=row.targeted,
+            review_status=row.review_status,
+            second_review_due=row.second_review_due,
+            dup_group=row.dup_group,
+            media=json.loads(row.media or "[]"),
+            detection=json.loads(row.detection or "{}"),
             targets=targets or [],
         )
 
@@ -143,10 +162,19 @@ class AlertPublic(BaseModel):
 
     @classmethod
     def of(cls, row: Any) -> AlertPublic:
-        return cls(id=row.id, kind=row.kind, key=row.key, person_id=row.person_id,
-                   window_start=row.window_start, window_end=row.window_end, count=row.count,
-                   score=row.score, status=row.status, created_at=row.created_at,
-                   details=json.loads(row.details or "{}"))
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            key=row.key,
+            person_id=row.person_id,
+            window_start=row.window_start,
+            window_end=row.window_end,
+            count=row.count,
+            score=row.score,
+            status=row.status,
+            created_at=row.created_at,
+            details=json.loads(row.details or "{}"),
+        )
 
 
 class Agreement(BaseModel):

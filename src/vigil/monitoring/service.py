@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,10 +19,10 @@ from sqlalchemy import func, select, update
 from vigil.clock import utcnow
 from vigil.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, VigilError
 from vigil.monitoring.alerts import AlertService
-from vigil.monitoring.base import Fetched, Source
+from vigil.monitoring.base import Fetched
 from vigil.monitoring.dashboard import DashboardService, Filters, report_examples
 from vigil.monitoring.detect import TextDetector, load_text_detector
-from vigil.monitoring.media import MediaStep
+from vigil.monitoring.media import MediaStep, default_hasher
 from vigil.monitoring.models import post_from_record
 from vigil.monitoring.neardup import NearDuplicates
 from vigil.monitoring.people import WatchlistService
@@ -46,24 +47,33 @@ from vigil.storage.tables.monitoring import (
     MonitorSource,
 )
 
+log = logging.getLogger(__name__)
 DetectorFactory = Callable[[str], TextDetector]
 MAX_WEBHOOK_POSTS = 5000
 REPORT_EXAMPLES = 12
 
 
 class MonitoringService:
-    def __init__(self, db: Database, audit: AuditLog, authorizer: Authorizer,
-                 settings: MonitorSettings | None = None, *,
-                 detector_factory: DetectorFactory = load_text_detector,
-                 media: MediaStep | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditLog,
+        authorizer: Authorizer,
+        settings: MonitorSettings | None = None,
+        *,
+        detector_factory: DetectorFactory | None = None,
+        media: MediaStep | None = None,
+    ) -> None:
         self.db = db
         self.audit = audit
         self.authorizer = authorizer
         self.settings = settings or MonitorSettings()
-        self.detector_factory = detector_factory
-        self.media = media or MediaStep()
+        self.detector_factory = detector_factory or load_text_detector
+        self.media = media or MediaStep(default_hasher())
         self.sources = source_registry()
-        self.watchlist = WatchlistService(db, audit, authorizer)
+        self.watchlist = WatchlistService(
+            db, audit, authorizer, watched_weight=self.settings.watched_weight
+        )
         self.review = ReviewService(db, audit, authorizer, self.settings)
         self.alerts = AlertService(db, audit, authorizer, self.settings)
         self.dashboard = DashboardService(db, audit, authorizer)
@@ -82,14 +92,22 @@ class MonitoringService:
             if session.scalar(select(MonitorSource.id).where(MonitorSource.name == data.name)):
                 raise Conflict(f"a source named {data.name!r} already exists", field="name")
             row = MonitorSource(
-                name=data.name, kind=data.kind, config=json.dumps(config),
-                token_hash=token_hash(token) if token else None, enabled=True,
+                name=data.name,
+                kind=data.kind,
+                config=json.dumps(config),
+                token_hash=token_hash(token) if token else None,
+                enabled=True,
                 created_at=utcnow(),
             )
             session.add(row)
             session.flush()
-            self.audit.record(session, actor, "monitor.source.create",
-                              record_type="monitor_source", record_id=row.name)
+            self.audit.record(
+                session,
+                actor,
+                "monitor.source.create",
+                record_type="monitor_source",
+                record_id=row.name,
+            )
             return SourceCreated(source=SourcePublic.model_validate(row), token=token)
 
     def list_sources(self, actor: Actor) -> list[SourcePublic]:
@@ -120,20 +138,33 @@ class MonitoringService:
         return self._detectors[tier]
 
     def pipeline(self, tier: str | None = None) -> Pipeline:
-        return Pipeline(self.db, self.detector(tier), self.settings,
-                        matcher=self.watchlist.matcher(), media=self.media,
-                        neardup=self._neardup)
+        return Pipeline(
+            self.db,
+            self.detector(tier),
+            self.settings,
+            matcher=self.watchlist.matcher(),
+            media=self.media,
+            neardup=self._neardup,
+        )
 
-    def run(self, actor: Actor, *, name: str | None = None, tier: str | None = None,
-            progress: Progress | None = None) -> dict[str, RunStats]:
+    def run(
+        self,
+        actor: Actor,
+        *,
+        name: str | None = None,
+        tier: str | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, RunStats]:
         """One pass over one source (or every enabled, non-webhook source)."""
         self.authorizer.require(actor, Action.MONITOR_MANAGE, record_type="monitor_source")
         with self.db.transaction() as session:
             stmt = select(MonitorSource).where(MonitorSource.enabled.is_(True))
             if name is not None:
                 stmt = select(MonitorSource).where(MonitorSource.name == name)
-            rows = [(r.id, r.name, r.kind, r.config, r.checkpoint)
-                    for r in session.scalars(stmt.order_by(MonitorSource.name))]
+            rows = [
+                (r.id, r.name, r.kind, r.config, r.checkpoint)
+                for r in session.scalars(stmt.order_by(MonitorSource.name))
+            ]
         if name is not None and not rows:
             raise NotFound(f"no source named {name!r}")
         results: dict[str, RunStats] = {}
@@ -145,13 +176,21 @@ class MonitoringService:
             source = plugin(json.loads(config))
             source.start(json.loads(checkpoint) if checkpoint else None)
             try:
-                stats = pipeline.run(source.fetch(), source_id=source_id, source=source,
-                                     progress=progress)
+                stats = pipeline.run(
+                    source.fetch(), source_id=source_id, source=source, progress=progress
+                )
             except VigilError as exc:
                 with self.db.transaction() as session:
-                    session.execute(update(MonitorSource).where(MonitorSource.id == source_id)
-                                    .values(last_error=exc.message[:500]))
-                raise
+                    session.execute(
+                        update(MonitorSource)
+                        .where(MonitorSource.id == source_id)
+                        .values(last_error=exc.message[:500])
+                    )
+                if name is not None:
+                    raise
+                # One broken source must not stop the others; its error is on the source.
+                log.warning("source failed", extra={"event": exc.code})
+                continue
             finally:
                 source.close()
             results[source_name] = stats
@@ -159,28 +198,34 @@ class MonitoringService:
         return results
 
     def _after_run(self, actor: Actor, source_name: str, stats: RunStats) -> None:
-        self.audit.record_alone(actor, "monitor.run", record_type="monitor_source",
-                                record_id=source_name, purpose=stats.summary())
+        self.audit.record_alone(
+            actor,
+            "monitor.run",
+            record_type="monitor_source",
+            record_id=source_name,
+            purpose=stats.summary(),
+        )
         if stats.first_post_at and stats.last_post_at and stats.stored:
             self.alerts.scan(stats.first_post_at, stats.last_post_at)
 
-    def ingest_file(self, actor: Actor, path: Path, *, tier: str | None = None,
-                    progress: Progress | None = None) -> RunStats:
+    def ingest_file(
+        self, actor: Actor, path: Path, *, tier: str | None = None, progress: Progress | None = None
+    ) -> RunStats:
         """``vigil monitor ingest FILE.jsonl``: records in the scan input format."""
         self.authorizer.require(actor, Action.MONITOR_MANAGE, record_type="monitor_post")
         stats = self.pipeline(tier).run(read_jsonl(path, {}, None, {}), progress=progress)
         self._after_run(actor, f"file:{path.name}", stats)
         return stats
 
-    def ingest_records(self, actor: Actor, records: Iterable[Mapping[str, Any]], *,
-                       tier: str | None = None) -> RunStats:
+    def ingest_records(
+        self, actor: Actor, records: Iterable[Mapping[str, Any]], *, tier: str | None = None
+    ) -> RunStats:
         self.authorizer.require(actor, Action.MONITOR_MANAGE, record_type="monitor_post")
         stats = self.pipeline(tier).run(_fetched(records))
         self._after_run(actor, "records", stats)
         return stats
 
-    def ingest_webhook(self, name: str, token: str,
-                       records: list[Mapping[str, Any]]) -> RunStats:
+    def ingest_webhook(self, name: str, token: str, records: list[Mapping[str, Any]]) -> RunStats:
         """Posts pushed to a webhook source, authenticated by that source's token."""
         with self.db.transaction() as session:
             row = session.scalar(select(MonitorSource).where(MonitorSource.name == name))
@@ -198,14 +243,16 @@ class MonitoringService:
     # ---- posts ------------------------------------------------------------------------
 
     def get_post(self, actor: Actor, post_id: int) -> PostPublic:
-        self.authorizer.require(actor, Action.MONITOR_READ, record_type="monitor_post",
-                                record_id=post_id)
+        self.authorizer.require(
+            actor, Action.MONITOR_READ, record_type="monitor_post", record_id=post_id
+        )
         with self.db.transaction() as session:
             row = session.get(MonitorPost, post_id)
             if row is None:
                 raise NotFound("no monitored post with that id")
-            self.audit.record(session, actor, "monitor.post.read", record_type="monitor_post",
-                              record_id=post_id)
+            self.audit.record(
+                session, actor, "monitor.post.read", record_type="monitor_post", record_id=post_id
+            )
             return PostPublic.of(row)
 
     def count_posts(self) -> int:
@@ -227,18 +274,37 @@ class MonitoringService:
         with self.db.transaction() as session:
             names = [p.name for p in session.scalars(select(MonitorPerson))]
             examples = [
-                Example(p.category or "abuse", p.platform, p.lang or "?",
-                        mask_identifiers(p.text, names))
+                Example(
+                    p.category or "abuse",
+                    p.platform,
+                    p.lang or "?",
+                    mask_identifiers(p.text, names),
+                )
                 for p in report_examples(session, filters, REPORT_EXAMPLES)
             ]
-            alerts = dict(session.execute(
-                select(MonitorAlert.kind, func.count()).where(
-                    MonitorAlert.window_start >= since, MonitorAlert.window_start < until)
-                .group_by(MonitorAlert.kind)).tuples().all())
-            reviewed = int(session.scalar(select(func.count(MonitorReview.id)).where(
-                MonitorReview.at >= since, MonitorReview.at < until)) or 0)
-            self.audit.record(session, actor, "monitor.report", record_type="monitor_report",
-                              purpose=f"{start.isoformat()}..{end.isoformat()} {fmt}")
+            alerts = {
+                kind: int(n)
+                for kind, n in session.execute(
+                    select(MonitorAlert.kind, func.count())
+                    .where(MonitorAlert.window_start >= since, MonitorAlert.window_start < until)
+                    .group_by(MonitorAlert.kind)
+                )
+            }
+            reviewed = int(
+                session.scalar(
+                    select(func.count(MonitorReview.id)).where(
+                        MonitorReview.at >= since, MonitorReview.at < until
+                    )
+                )
+                or 0
+            )
+            self.audit.record(
+                session,
+                actor,
+                "monitor.report",
+                record_type="monitor_report",
+                purpose=f"{start.isoformat()}..{end.isoformat()} {fmt}",
+            )
         report = ReportInput(start, end, data, examples, alerts, reviewed)
         return pdf_report(report) if fmt == "pdf" else csv_report(report).encode("utf-8")
 
@@ -254,4 +320,4 @@ def _fetched(records: Iterable[Mapping[str, Any]]) -> Iterator[Fetched]:
             yield Fetched(error=exc.message, item=f"post {index}")
 
 
-__all__ = ["MonitoringService", "Source"]
+__all__ = ["MonitoringService"]

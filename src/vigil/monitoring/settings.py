@@ -12,7 +12,11 @@ class MonitorSettings(BaseSettings):
     tier: str = Field(default="fast", description="Detection tier used by runs: fast or accurate.")
     batch_size: int = Field(default=2000, ge=1, le=50_000)
     poll_seconds: float = Field(default=60.0, gt=0, description="Pause between continuous runs.")
-    neardup_capacity: int = Field(default=200_000, ge=1000)
+    neardup_capacity: int = Field(
+        default=100_000,
+        ge=1000,
+        description="Distinct recent texts kept for near-duplicates (about 2.5 KiB each).",
+    )
 
     # Review queue
     review_daily_cap: int = Field(

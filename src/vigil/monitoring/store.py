@@ -24,13 +24,13 @@ LOOKUP_CHUNK = 900
 
 def _insert(session: Session, table: Any) -> Any:
     dialect = session.get_bind().dialect.name
-    return (sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table))
+    return sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
 
 
 def existing_keys(session: Session, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for start in range(0, len(keys), LOOKUP_CHUNK):
-        chunk = keys[start:start + LOOKUP_CHUNK]
+        chunk = keys[start : start + LOOKUP_CHUNK]
         rows = session.execute(
             select(MonitorPost.platform, MonitorPost.post_id).where(
                 tuple_(MonitorPost.platform, MonitorPost.post_id).in_(chunk)
@@ -40,18 +40,30 @@ def existing_keys(session: Session, keys: Sequence[tuple[str, str]]) -> set[tupl
     return found
 
 
-def insert_posts(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], int]:
-    """Insert, skipping (platform, post id) already stored; returns the ids of new rows."""
-    if not rows:
-        return {}
-    stmt = (
-        _insert(session, MonitorPost.__table__)
-        .on_conflict_do_nothing(index_elements=["platform", "post_id"])
-        .returning(MonitorPost.__table__.c.id, MonitorPost.__table__.c.platform,
-                   MonitorPost.__table__.c.post_id)
-    )
-    result = session.execute(stmt, list(rows))
-    return {(platform, post_id): pid for pid, platform, post_id in result}
+def insert_posts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert in one executemany, skipping (platform, post id) already stored.
+
+    No RETURNING: fetching every new id costs more than the insert on SQLite; ``post_ids``
+    fetches the few the caller needs (posts aimed at watched people).
+    """
+    if rows:
+        stmt = _insert(session, MonitorPost.__table__).on_conflict_do_nothing(
+            index_elements=["platform", "post_id"]
+        )
+        session.execute(stmt, list(rows))
+
+
+def post_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start : start + LOOKUP_CHUNK]
+        for pid, platform, post_id in session.execute(
+            select(MonitorPost.id, MonitorPost.platform, MonitorPost.post_id).where(
+                tuple_(MonitorPost.platform, MonitorPost.post_id).in_(chunk)
+            )
+        ):
+            out[(platform, post_id)] = pid
+    return out
 
 
 def insert_targets(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -62,14 +74,17 @@ def insert_targets(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
         )
 
 
-def insert_errors(session: Session, source_id: int | None,
-                  errors: Sequence[tuple[str, str]]) -> None:
+def insert_errors(
+    session: Session, source_id: int | None, errors: Sequence[tuple[str, str]]
+) -> None:
     if errors:
         now = utcnow()
         session.execute(
             insert(MonitorError),
-            [{"source_id": source_id, "item": item[:255], "message": message[:500], "at": now}
-             for item, message in errors],
+            [
+                {"source_id": source_id, "item": item[:255], "message": message[:500], "at": now}
+                for item, message in errors
+            ],
         )
 
 
@@ -77,6 +92,9 @@ def save_checkpoint(session: Session, source_id: int, checkpoint: Mapping[str, A
     session.execute(
         update(MonitorSource)
         .where(MonitorSource.id == source_id)
-        .values(checkpoint=json.dumps(checkpoint, sort_keys=True), checkpoint_at=utcnow(),
-                last_error=None)
+        .values(
+            checkpoint=json.dumps(checkpoint, sort_keys=True),
+            checkpoint_at=utcnow(),
+            last_error=None,
+        )
     )

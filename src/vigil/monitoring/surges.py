@@ -27,8 +27,9 @@ LOOKALIKE_WEIGHT = 0.5
 #: Handles whose stems are at most this far apart (edit distance) look alike.
 LOOKALIKE_DISTANCE = 1
 LOOKALIKE_MIN_STEM = 4
-_CONFUSABLE = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t",
-                             "$": "s", "@": "a", "|": "l"})
+_CONFUSABLE = str.maketrans(
+    {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "|": "l"}
+)
 
 
 def bucket(when: datetime, window: timedelta) -> int:
@@ -72,14 +73,24 @@ def detect_pile_ons(
             count = per_bucket.get(b, 0)
             if count < min_posts:
                 continue
-            previous = [per_bucket.get(b - k, 0) for k in range(1, baseline_windows + 1)
-                        if b - k >= seen_from]
+            previous = [
+                per_bucket.get(b - k, 0)
+                for k in range(1, baseline_windows + 1)
+                if b - k >= seen_from
+            ]
             mean = statistics.fmean(previous) if previous else 0.0
             spread = statistics.pstdev(previous) if previous else 0.0
             if count >= max(min_posts, factor * mean, mean + STD_MARGIN * spread):
-                alerts.append(PileOn(person, bucket_start(b, window),
-                                     bucket_start(b + 1, window), count, mean,
-                                     count / max(mean, 1.0)))
+                alerts.append(
+                    PileOn(
+                        person,
+                        bucket_start(b, window),
+                        bucket_start(b + 1, window),
+                        count,
+                        mean,
+                        count / max(mean, 1.0),
+                    )
+                )
     return alerts
 
 
@@ -128,7 +139,7 @@ def lookalike_accounts(handles: Sequence[str]) -> set[str]:
     found: set[str] = set()
     items = [(h, s) for h, s in stems.items() if len(s) >= LOOKALIKE_MIN_STEM]
     for i, (h1, s1) in enumerate(items):
-        for h2, s2 in items[i + 1:]:
+        for h2, s2 in items[i + 1 :]:
             if s1 == s2 or _distance(s1, s2, LOOKALIKE_DISTANCE) <= LOOKALIKE_DISTANCE:
                 found.update((h1, h2))
     return found
@@ -160,7 +171,7 @@ def detect_coordination(
         for hi in range(len(group)):  # densest window by distinct accounts
             while group[hi].created_at - group[lo].created_at > window:
                 lo += 1
-            span = group[lo:hi + 1]
+            span = group[lo : hi + 1]
             if len({p.author for p in span}) > len({p.author for p in best}):
                 best = span
         first_by_author: dict[str, CoordPost] = {}
@@ -170,19 +181,23 @@ def detect_coordination(
             continue
         alike = lookalike_accounts(list(first_by_author))
         new = {a for a, p in first_by_author.items() if _is_new(p, new_account_days)}
-        score = sum(1.0 + NEW_ACCOUNT_WEIGHT * (a in new) + LOOKALIKE_WEIGHT * (a in alike)
-                    for a in first_by_author)
+        score = sum(
+            1.0 + NEW_ACCOUNT_WEIGHT * (a in new) + LOOKALIKE_WEIGHT * (a in alike)
+            for a in first_by_author
+        )
         if score < min_score:
             continue
         start_bucket = bucket(best[0].created_at, window)
-        found.append(Coordination(
-            key=key,
-            window_start=bucket_start(start_bucket, window),
-            window_end=best[-1].created_at,
-            accounts=tuple(sorted(first_by_author)),
-            post_ids=tuple(p.id for p in best),
-            new_accounts=len(new),
-            lookalikes=len(alike),
-            score=score,
-        ))
+        found.append(
+            Coordination(
+                key=key,
+                window_start=bucket_start(start_bucket, window),
+                window_end=best[-1].created_at,
+                accounts=tuple(sorted(first_by_author)),
+                post_ids=tuple(p.id for p in best),
+                new_accounts=len(new),
+                lookalikes=len(alike),
+                score=score,
+            )
+        )
     return found

@@ -36,8 +36,13 @@ def _open_ended(name: str) -> bool:
     """Whether the name is in a script that attaches particles or has no spaces."""
     for ch in name:
         cp = ord(ch)
-        if (0xAC00 <= cp <= 0xD7AF or 0x1100 <= cp <= 0x11FF or 0x3040 <= cp <= 0x30FF
-                or 0x4E00 <= cp <= 0x9FFF or 0x0E00 <= cp <= 0x0E7F):
+        if (
+            0xAC00 <= cp <= 0xD7AF
+            or 0x1100 <= cp <= 0x11FF
+            or 0x3040 <= cp <= 0x30FF
+            or 0x4E00 <= cp <= 0x9FFF
+            or 0x0E00 <= cp <= 0x0E7F
+        ):
             return True
     return False
 

@@ -9,7 +9,7 @@ distributed run writes exactly what a local run writes.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 #: Builds the per-process worker: ``factory() -> worker``; ``worker(batch) -> result``.
@@ -24,6 +24,16 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def map_batches(self, factory: WorkerFactory, batches: Iterable[Any]) -> Iterator[Any]:
         """Yield ``worker(batch)`` for each batch, in input order."""
+
+    @abc.abstractmethod
+    def broadcast(
+        self, factories: Sequence[WorkerFactory], batches: Iterable[Any]
+    ) -> Iterator[list[Any]]:
+        """Send every batch to one worker per factory (e.g. one per index shard).
+
+        Yields, per batch in input order, the list of the workers' results in factory order;
+        the caller merges them (e.g. the matches found in every shard).
+        """
 
     @property
     @abc.abstractmethod

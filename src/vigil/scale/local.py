@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from vigil.scale.base import Engine, WorkerFactory
@@ -19,3 +19,10 @@ class LocalEngine(Engine):
         worker = factory()
         for batch in batches:
             yield worker(batch)
+
+    def broadcast(
+        self, factories: Sequence[WorkerFactory], batches: Iterable[Any]
+    ) -> Iterator[list[Any]]:
+        workers = [factory() for factory in factories]
+        for batch in batches:
+            yield [worker(batch) for worker in workers]

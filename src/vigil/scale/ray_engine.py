@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from vigil.errors import ConfigurationError
@@ -70,6 +70,28 @@ class RayEngine(Engine):
             for index, batch in enumerate(batches):
                 pending.append(actors[index % len(actors)].run.remote(batch))
                 if len(pending) >= limit:
+                    yield ray.get(pending.popleft())
+            while pending:
+                yield ray.get(pending.popleft())
+        finally:
+            for actor in actors:
+                ray.kill(actor)
+
+    def broadcast(
+        self, factories: Sequence[WorkerFactory], batches: Iterable[Any]
+    ) -> Iterator[list[Any]]:
+        ray = self._ray
+        # One actor per shard, all alive at once: more shards than cores share the cores
+        # (fractional CPUs), or the surplus actors would wait forever for a free one.
+        share = min(1.0, self._workers / max(1, len(factories)))
+        actor_class = ray.remote(num_cpus=share)(_Runner)
+        actors = [actor_class.remote(factory) for factory in factories]
+        pending: deque[list[Any]] = deque()
+        try:
+            for batch in batches:
+                shared = ray.put(batch)  # one copy in the object store, read by every shard
+                pending.append([actor.run.remote(shared) for actor in actors])
+                if len(pending) >= INFLIGHT_PER_WORKER:
                     yield ray.get(pending.popleft())
             while pending:
                 yield ray.get(pending.popleft())

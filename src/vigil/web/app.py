@@ -14,7 +14,9 @@ from vigil.web.api import audit as api_audit
 from vigil.web.api import auth as api_auth
 from vigil.web.api import cases as api_cases
 from vigil.web.api import evidence as api_evidence
+from vigil.web.api import insights as api_insights
 from vigil.web.api import linking as api_linking
+from vigil.web.api import media as api_media
 from vigil.web.api import monitoring as api_monitoring
 from vigil.web.api import referral_services as api_referral_services
 from vigil.web.api import reports as api_reports
@@ -23,6 +25,7 @@ from vigil.web.console import audit as console_audit
 from vigil.web.console import cases as console_cases
 from vigil.web.console import evidence as console_evidence
 from vigil.web.console import home as console_home
+from vigil.web.console import insights as console_insights
 from vigil.web.console import linking as console_linking
 from vigil.web.console import monitoring as console_monitoring
 from vigil.web.console import signin as console_signin
@@ -44,7 +47,8 @@ BODY_OVERHEAD_BYTES = 1024 * 1024
 def _api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     for module in (api_auth, api_users, api_audit, api_cases, api_linking,
-                   api_evidence, api_reports, api_referral_services, api_monitoring):
+                   api_evidence, api_reports, api_referral_services, api_monitoring,
+                   api_media, api_insights):
         api.include_router(module.router)
     return api
 
@@ -52,7 +56,7 @@ def _api_router() -> APIRouter:
 def _console_router() -> APIRouter:
     console = APIRouter(prefix="/console", include_in_schema=False)
     for module in (console_signin, console_home, console_users, console_audit, console_linking,
-                   console_evidence, console_cases, console_monitoring):
+                   console_evidence, console_cases, console_monitoring, console_insights):
         console.include_router(module.router)
     return console
 

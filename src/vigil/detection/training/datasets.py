@@ -53,19 +53,31 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
 def _edos(folder: Path, split: str) -> Iterator[Example]:
     for r in _rows(folder / f"{split}.csv"):
         sexist = int(r["label_sexist"] == "sexist")
-        yield Example(r["text"], "en", "edos", split, {
-            GBV: sexist, SEXIST_ABUSE: sexist,
-            THREAT: int(r["label_category"].startswith("1.")),
-            SEXUAL_HARASSMENT: int(r["label_vector"].startswith("2.3")),
-        })  # fmt: skip
+        yield Example(
+            r["text"],
+            "en",
+            "edos",
+            split,
+            {
+                GBV: sexist,
+                SEXIST_ABUSE: sexist,
+                THREAT: int(r["label_category"].startswith("1.")),
+                SEXUAL_HARASSMENT: int(r["label_vector"].startswith("2.3")),
+            },
+        )
 
 
 def _reddit(folder: Path, split: str) -> Iterator[Example]:
     for r in _rows(folder / f"{split}.csv"):
         mis = int(r["level_1"] == "Misogynistic")
         threat = int(mis and r["level_3"].startswith("Threatening"))
-        yield Example(r["body"], "en", "reddit_misogyny_guest2021", split,
-                      {GBV: mis, SEXIST_ABUSE: mis, THREAT: threat})  # fmt: skip
+        yield Example(
+            r["body"],
+            "en",
+            "reddit_misogyny_guest2021",
+            split,
+            {GBV: mis, SEXIST_ABUSE: mis, THREAT: threat},
+        )
 
 
 def _mlma(folder: Path, split: str) -> Iterator[Example]:
@@ -74,15 +86,21 @@ def _mlma(folder: Path, split: str) -> Iterator[Example]:
             hostile = r["sentiment"] != "normal"
             sexist = int(hostile and r["target"] == "gender")
             lgbt = int(hostile and r["target"] == "sexual_orientation")
-            yield Example(r["tweet"], lang, f"mlma_{lang}", split,
-                          {GBV: int(sexist or lgbt), SEXIST_ABUSE: sexist, LGBTQIA_HATE: lgbt})  # fmt: skip
+            yield Example(
+                r["tweet"],
+                lang,
+                f"mlma_{lang}",
+                split,
+                {GBV: int(sexist or lgbt), SEXIST_ABUSE: sexist, LGBTQIA_HATE: lgbt},
+            )
 
 
 def _beep(folder: Path, split: str) -> Iterator[Example]:
     for r in _rows(folder / f"{split}.csv"):
         g = int(r["contain_gender_bias"] == "True")
-        yield Example(r["comments"], "ko", "korean_hate_speech_beep", split,
-                      {GBV: g, SEXIST_ABUSE: g})  # fmt: skip
+        yield Example(
+            r["comments"], "ko", "korean_hate_speech_beep", split, {GBV: g, SEXIST_ABUSE: g}
+        )
 
 
 def _kmhas(folder: Path, split: str) -> Iterator[Example]:
@@ -94,15 +112,21 @@ def _kmhas(folder: Path, split: str) -> Iterator[Example]:
 def _unsmile(folder: Path, split: str) -> Iterator[Example]:
     for r in _rows(folder / f"{split}.csv"):
         women, lgbt = int(r["여성/가족"] == "1"), int(r["성소수자"] == "1")
-        yield Example(r["문장"], "ko", "korean_unsmile", split,
-                      {GBV: int(women or lgbt), SEXIST_ABUSE: women, LGBTQIA_HATE: lgbt})  # fmt: skip
+        yield Example(
+            r["문장"],
+            "ko",
+            "korean_unsmile",
+            split,
+            {GBV: int(women or lgbt), SEXIST_ABUSE: women, LGBTQIA_HATE: lgbt},
+        )
 
 
 def _indonesian(folder: Path, split: str) -> Iterator[Example]:
     for r in _rows(folder / f"{split}.csv"):
         g = int(r["HS_Gender"] == "1")
-        yield Example(r["Tweet"], "id", "id_multilabel_hate_abusive", split,
-                      {GBV: g, SEXIST_ABUSE: g})  # fmt: skip
+        yield Example(
+            r["Tweet"], "id", "id_multilabel_hate_abusive", split, {GBV: g, SEXIST_ABUSE: g}
+        )
 
 
 def _ethos(folder: Path, split: str) -> Iterator[Example]:
@@ -113,10 +137,18 @@ def _ethos(folder: Path, split: str) -> Iterator[Example]:
         gender = bool(hate and m and float(m["gender"]) >= 0.5)
         lgbt = bool(hate and m and float(m["sexual_orientation"]) >= 0.5)
         violent = bool(gender and m and float(m["violence"]) >= 0.5)
-        yield Example(r["comment"], "en", "ethos", split, {
-            GBV: int(gender or lgbt), SEXIST_ABUSE: int(gender),
-            LGBTQIA_HATE: int(lgbt), THREAT: int(violent),
-        })  # fmt: skip
+        yield Example(
+            r["comment"],
+            "en",
+            "ethos",
+            split,
+            {
+                GBV: int(gender or lgbt),
+                SEXIST_ABUSE: int(gender),
+                LGBTQIA_HATE: int(lgbt),
+                THREAT: int(violent),
+            },
+        )
 
 
 DATASETS: Final[dict[str, DatasetInfo]] = {
@@ -128,15 +160,25 @@ DATASETS: Final[dict[str, DatasetInfo]] = {
         DatasetInfo("korean_hate_speech_beep", "CC-BY-SA-4.0", True, "contain_gender_bias", _beep),
         DatasetInfo("kmhas", "CC-BY-SA-4.0", True, "class 5 (gender)", _kmhas),
         DatasetInfo("korean_unsmile", "CC-BY-NC-ND-4.0", False, "여성/가족", _unsmile),
-        DatasetInfo("id_multilabel_hate_abusive", "CC-BY-NC-SA-4.0", False, "HS_Gender",
-                    _indonesian),
+        DatasetInfo(
+            "id_multilabel_hate_abusive", "CC-BY-NC-SA-4.0", False, "HS_Gender", _indonesian
+        ),
         DatasetInfo("ethos", "GPL-3.0", False, "isHate & gender", _ethos),
     )
 }
 
 
+def info_for(dataset: str) -> DatasetInfo | None:
+    """The dataset an example's ``dataset`` name comes from (``mlma_fr`` → ``mlma``)."""
+    return DATASETS.get(dataset) or DATASETS.get(dataset.rsplit("_", 1)[0])
+
+
 def load_shared(
-    data_dir: Path, split: str, *, redistributable_only: bool = False, names: list[str] | None = None
+    data_dir: Path,
+    split: str,
+    *,
+    redistributable_only: bool = False,
+    names: list[str] | None = None,
 ) -> list[Example]:
     """Every example of ``split`` in the folders of ``data_dir`` that we know how to read."""
     out: list[Example] = []
@@ -165,19 +207,34 @@ def load_review_export(path: Path) -> list[Example]:
                 raise InvalidInput(f"{path.name} line {number}: not JSON") from None
             if not isinstance(obj, dict) or "text" not in obj or "label" not in obj:
                 raise InvalidInput(f"{path.name} line {number}: needs 'text' and 'label'")
-            out.append(Example(str(obj["text"]), str(obj.get("lang") or "und"), "review",
-                               "train", review_labels(obj["label"], f"line {number}")))  # fmt: skip
+            out.append(
+                Example(
+                    str(obj["text"]),
+                    str(obj.get("lang") or "und"),
+                    "review",
+                    "train",
+                    review_labels(obj["label"], f"line {number}"),
+                )
+            )
     return out
 
 
 def review_labels(label: object, where: str = "") -> dict[str, int]:
+    """Labels from a reviewer's decision. Reviewers' labels are free text in the review queue:
+    a name outside the taxonomy still means "abusive" (``gbv``) with no category known."""
     if isinstance(label, bool):
         return {GBV: int(label)}
-    if label in (None, "none", "not_gbv", "clean"):
+    if label is None or (isinstance(label, str) and label in NEGATIVE_LABELS):
         return {GBV: 0, **dict.fromkeys(CATEGORIES, 0)}
     if label == GBV:
         return {GBV: 1}
     names = [label] if isinstance(label, str) else label
-    if not isinstance(names, list) or not all(n in CATEGORIES for n in names):
-        raise InvalidInput(f"{where}: label must be a bool, 'none', 'gbv' or categories")
-    return {GBV: 1, **{c: int(c in names) for c in CATEGORIES}}
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InvalidInput(f"{where}: label must be a bool, a string or a list of strings")
+    known = [n for n in names if n in CATEGORIES]
+    if not known:
+        return {GBV: 1}
+    return {GBV: 1, **{c: int(c in known) for c in CATEGORIES}}
+
+
+NEGATIVE_LABELS: Final = frozenset({"none", "not_gbv", "clean", "dismiss", "dismissed"})

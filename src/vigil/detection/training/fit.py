@@ -122,9 +122,15 @@ def evaluate(
         t = thresholds.get(head, {})
         thr = float(t.get(lang, t.get("default", 0.5)))
         pred = probabilities[idx, k] >= thr
-        rows.append({
-            "dataset": name, "lang": lang, "n": len(idx), "positives": int(y.sum()),
-            "f1": round(f1(y, pred), 4), "macro_f1": round(macro_f1(y, pred), 4),
-            "threshold": thr,
-        })  # fmt: skip
+        rows.append(
+            {
+                "dataset": name,
+                "lang": lang,
+                "n": len(idx),
+                "positives": int(y.sum()),
+                "f1": round(f1(y, pred), 4),
+                "macro_f1": round(macro_f1(y, pred), 4),
+                "threshold": thr,
+            }
+        )
     return rows

@@ -38,6 +38,7 @@ class JetstreamSource(Source):
     description = "Bluesky posts from a Jetstream websocket (option url, e.g. wss://.../subscribe)."
     required = ("url",)
     optional = ("dids", "idle_seconds", "max_events")
+    numeric = ("idle_seconds", "max_events")
 
     def _url(self) -> str:
         params: list[tuple[str, str]] = [("wantedCollections", POST_COLLECTION)]
@@ -63,8 +64,9 @@ class JetstreamSource(Source):
                         return
                     yield from self._event(message, handles)
         except (OSError, WebSocketException) as exc:
-            raise InvalidInput(f"Jetstream not reachable: {type(exc).__name__}",
-                               field="url") from None
+            raise InvalidInput(
+                f"Jetstream not reachable: {type(exc).__name__}", field="url"
+            ) from None
 
     def _event(self, message: str | bytes, handles: dict[str, str]) -> Iterator[Fetched]:
         try:
@@ -88,8 +90,9 @@ class JetstreamSource(Source):
         try:
             yield Fetched(post=jetstream_post(event, handles))
         except (KeyError, TypeError, ValueError, InvalidInput) as exc:
-            yield Fetched(error=f"malformed post: {type(exc).__name__}",
-                          item=str(commit.get("rkey")))
+            yield Fetched(
+                error=f"malformed post: {type(exc).__name__}", item=str(commit.get("rkey"))
+            )
 
 
 def jetstream_post(event: dict[str, Any], handles: dict[str, str]) -> Post:
@@ -110,16 +113,21 @@ def jetstream_post(event: dict[str, Any], handles: dict[str, str]) -> Post:
     for image in embed.get("images") or []:
         cid = ((image.get("image") or {}).get("ref") or {}).get("$link")
         if cid:
-            media.append(MediaItem(
-                type="image", url=f"https://cdn.bsky.app/img/feed_fullsize/plain/{did}/{cid}@jpeg"))
+            media.append(
+                MediaItem(
+                    type="image",
+                    url=f"https://cdn.bsky.app/img/feed_fullsize/plain/{did}/{cid}@jpeg",
+                )
+            )
     langs = record.get("langs") or []
     created = record.get("createdAt")
     return Post(
         platform="bluesky",
         post_id=f"at://{did}/{POST_COLLECTION}/{rkey}",
         text=str(record.get("text") or ""),
-        created_at=parse_time(created) if created else datetime.fromtimestamp(
-            int(event["time_us"]) / 1e6, UTC),
+        created_at=parse_time(created)
+        if created
+        else datetime.fromtimestamp(int(event["time_us"]) / 1e6, UTC),
         url=f"https://bsky.app/profile/{did}/post/{rkey}",
         author=Author(handle=handles.get(did, did), id=did),
         lang=str(langs[0])[:16] if langs else None,

@@ -13,16 +13,21 @@ from vigil.monitoring.base import Fetched, Source
 from vigil.monitoring.models import post_from_record
 
 #: CSV columns folded into an author object.
-_AUTHOR_COLUMNS = {"author_handle": "handle", "author_id": "id", "author_name": "name",
-                   "author_created_at": "created_at"}
+_AUTHOR_COLUMNS = {
+    "author_handle": "handle",
+    "author_id": "id",
+    "author_name": "name",
+    "author_created_at": "created_at",
+}
 
 
 def _path(config: Mapping[str, Any]) -> Path:
     return Path(str(config["path"])).expanduser()
 
 
-def read_jsonl(path: Path, start: Mapping[str, Any], platform: str | None,
-               state: dict[str, Any]) -> Iterator[Fetched]:
+def read_jsonl(
+    path: Path, start: Mapping[str, Any], platform: str | None, state: dict[str, Any]
+) -> Iterator[Fetched]:
     """Lines after byte ``offset``; ``state`` is updated before each yield."""
     if not path.is_file():
         raise InvalidInput(f"no such file: {path.name}", field="path")
@@ -81,8 +86,13 @@ def _csv_record(row: Mapping[str, str | None]) -> dict[str, Any]:
     return record
 
 
-def read_csv(path: Path, start: Mapping[str, Any], platform: str | None,
-             state: dict[str, Any], delimiter: str = ",") -> Iterator[Fetched]:
+def read_csv(
+    path: Path,
+    start: Mapping[str, Any],
+    platform: str | None,
+    state: dict[str, Any],
+    delimiter: str = ",",
+) -> Iterator[Fetched]:
     """Rows after ``rows`` already read (quoted fields may span lines, so count rows)."""
     if not path.is_file():
         raise InvalidInput(f"no such file: {path.name}", field="path")
@@ -109,8 +119,12 @@ class JsonlFileSource(Source):
     required = ("path",)
 
     def fetch(self) -> Iterator[Fetched]:
-        yield from read_jsonl(_path(self.config), dict(self._checkpoint),
-                              self.config.get("platform"), self._checkpoint)
+        yield from read_jsonl(
+            _path(self.config),
+            dict(self._checkpoint),
+            self.config.get("platform"),
+            self._checkpoint,
+        )
 
 
 class CsvFileSource(Source):
@@ -120,9 +134,13 @@ class CsvFileSource(Source):
     optional = ("delimiter",)
 
     def fetch(self) -> Iterator[Fetched]:
-        yield from read_csv(_path(self.config), dict(self._checkpoint),
-                            self.config.get("platform"), self._checkpoint,
-                            str(self.config.get("delimiter") or ","))
+        yield from read_csv(
+            _path(self.config),
+            dict(self._checkpoint),
+            self.config.get("platform"),
+            self._checkpoint,
+            str(self.config.get("delimiter") or ","),
+        )
 
 
 class FolderSource(Source):
@@ -146,8 +164,11 @@ class FolderSource(Source):
             state = files.setdefault(path.name, {})
             start = dict(state)
             platform = self.config.get("platform")
-            reader = (read_csv(path, start, platform, state) if suffix == ".csv"
-                      else read_jsonl(path, start, platform, state))
+            reader = (
+                read_csv(path, start, platform, state)
+                if suffix == ".csv"
+                else read_jsonl(path, start, platform, state)
+            )
             for fetched in reader:
                 if fetched.error:
                     yield Fetched(error=fetched.error, item=f"{path.name} {fetched.item}")

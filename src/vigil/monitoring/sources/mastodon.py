@@ -24,6 +24,13 @@ HTTP_TIMEOUT_S = 20.0
 TIMELINES = ("public", "hashtag", "account")
 
 
+def _flag(value: object) -> bool:
+    """Options from the command line are strings: "false" and "0" mean no."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "off")
+    return bool(value)
+
+
 def _id_key(status_id: str) -> tuple[int, str]:
     return (int(status_id), "") if status_id.isdigit() else (0, status_id)
 
@@ -33,14 +40,14 @@ class MastodonSource(Source):
     description = "A Mastodon timeline: public, hashtag (option tag) or account (option account)."
     required = ("base_url",)
     optional = ("timeline", "tag", "account", "access_token", "local", "max_pages")
+    numeric = ("max_pages",)
 
     @classmethod
     def validate_config(cls, config: Any) -> dict[str, Any]:
         data = super().validate_config(config)
         timeline = data.setdefault("timeline", "public")
         if timeline not in TIMELINES:
-            raise InvalidInput(f"timeline must be one of {', '.join(TIMELINES)}",
-                               field="timeline")
+            raise InvalidInput(f"timeline must be one of {', '.join(TIMELINES)}", field="timeline")
         if timeline == "hashtag" and not data.get("tag"):
             raise InvalidInput("a hashtag timeline needs the option tag", field="tag")
         if timeline == "account" and not data.get("account"):
@@ -51,15 +58,19 @@ class MastodonSource(Source):
         headers = {"User-Agent": "Vigil monitor"}
         if self.config.get("access_token"):
             headers["Authorization"] = f"Bearer {self.config['access_token']}"
-        return httpx.Client(base_url=str(self.config["base_url"]).rstrip("/"), headers=headers,
-                            timeout=HTTP_TIMEOUT_S)
+        return httpx.Client(
+            base_url=str(self.config["base_url"]).rstrip("/"),
+            headers=headers,
+            timeout=HTTP_TIMEOUT_S,
+        )
 
     def _get(self, client: httpx.Client, path: str, params: dict[str, Any]) -> Any:
         try:
             response = client.get(path, params=params)
         except httpx.HTTPError as exc:
-            raise InvalidInput(f"server not reachable: {type(exc).__name__}",
-                               field="base_url") from None
+            raise InvalidInput(
+                f"server not reachable: {type(exc).__name__}", field="base_url"
+            ) from None
         if response.status_code != 200:
             raise InvalidInput(f"server answered HTTP {response.status_code}", field="base_url")
         return response.json()
@@ -83,7 +94,7 @@ class MastodonSource(Source):
             path = self._path(client)
             for _ in range(max_pages):
                 params: dict[str, Any] = {"limit": PAGE_LIMIT}
-                if self.config.get("local") and self.config["timeline"] != "account":
+                if _flag(self.config.get("local")) and self.config["timeline"] != "account":
                     params["local"] = "true"
                 since = self._checkpoint.get("since_id")
                 if since:
@@ -99,8 +110,10 @@ class MastodonSource(Source):
                     try:
                         yield Fetched(post=status_to_post(status, host))
                     except (KeyError, TypeError, ValueError, InvalidInput) as exc:
-                        yield Fetched(error=f"malformed status: {type(exc).__name__}",
-                                      item=str(status.get("id")))
+                        yield Fetched(
+                            error=f"malformed status: {type(exc).__name__}",
+                            item=str(status.get("id")),
+                        )
                 if not since:
                     return  # a first poll starts from now, not from the beginning of time
 
@@ -136,7 +149,8 @@ def status_to_post(status: dict[str, Any], host: str) -> Post:
         created_at=parse_time(status["created_at"]),
         url=status.get("url"),
         author=Author(
-            handle=_acct(account, host), id=str(account.get("id")),
+            handle=_acct(account, host),
+            id=str(account.get("id")),
             name=account.get("display_name") or None,
             created_at=parse_time(account["created_at"]) if account.get("created_at") else None,
         ),

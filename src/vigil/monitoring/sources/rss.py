@@ -38,8 +38,9 @@ class FeedSource(Source):
         if self._checkpoint.get("modified"):
             headers["If-Modified-Since"] = self._checkpoint["modified"]
         try:
-            response = httpx.get(url, headers=headers, timeout=HTTP_TIMEOUT_S,
-                                 follow_redirects=True)
+            response = httpx.get(
+                url, headers=headers, timeout=HTTP_TIMEOUT_S, follow_redirects=True
+            )
         except httpx.HTTPError as exc:
             raise InvalidInput(f"feed not reachable: {type(exc).__name__}", field="url") from None
         if response.status_code == 304:
@@ -66,14 +67,16 @@ class FeedSource(Source):
             if not ident or not text:
                 yield Fetched(error="feed entry without id or text", item=str(ident or "?"))
                 continue
-            yield Fetched(post=Post(
-                platform=str(platform)[:32],
-                post_id=str(ident)[:255],
-                text=text,
-                created_at=when or datetime.now(UTC),
-                url=entry.get("link"),
-                author=Author(handle=entry.get("author") or host, name=entry.get("author")),
-                lang=(feed.feed.get("language") or "")[:2] or None,
-            ))
+            yield Fetched(
+                post=Post(
+                    platform=str(platform)[:32],
+                    post_id=str(ident)[:255],
+                    text=text,
+                    created_at=when or datetime.now(UTC),
+                    url=entry.get("link"),
+                    author=Author(handle=entry.get("author") or host, name=entry.get("author")),
+                    lang=(feed.feed.get("language") or "")[:2] or None,
+                )
+            )
         self._checkpoint["etag"] = response.headers.get("etag")
         self._checkpoint["modified"] = response.headers.get("last-modified")

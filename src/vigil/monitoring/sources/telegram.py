@@ -23,8 +23,9 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(part if isinstance(part, str) else str(part.get("text", ""))
-                       for part in value)
+        return "".join(
+            part if isinstance(part, str) else str(part.get("text", "")) for part in value
+        )
     return ""
 
 
@@ -66,8 +67,9 @@ class TelegramExportSource(Source):
                 try:
                     post = message_to_post(message, chat_id, chat_name, path.parent)
                 except (KeyError, TypeError, ValueError, InvalidInput) as exc:
-                    yield Fetched(error=f"malformed message: {type(exc).__name__}",
-                                  item=f"{chat_id}/{mid}")
+                    yield Fetched(
+                        error=f"malformed message: {type(exc).__name__}", item=f"{chat_id}/{mid}"
+                    )
                     continue
                 if post is not None:
                     yield Fetched(post=post)
@@ -76,11 +78,13 @@ class TelegramExportSource(Source):
         return {"last_ids": dict(self._checkpoint.get("last_ids", {}))}
 
 
-def message_to_post(message: dict[str, Any], chat_id: str, chat_name: str | None,
-                    folder: Path) -> Post | None:
+def message_to_post(
+    message: dict[str, Any], chat_id: str, chat_name: str | None, folder: Path
+) -> Post | None:
     text = _text(message.get("text"))
     mentions = tuple(
-        normalise_handle(str(e.get("text", ""))) for e in message.get("text_entities") or []
+        normalise_handle(str(e.get("text", "")))
+        for e in message.get("text_entities") or []
         if e.get("type") == "mention"
     )
     media = []
@@ -90,8 +94,9 @@ def message_to_post(message: dict[str, Any], chat_id: str, chat_name: str | None
             candidate = (folder / rel).resolve()
             # Only files inside the export folder: a crafted export cannot point elsewhere.
             if candidate.is_relative_to(folder.resolve()) and candidate.is_file():
-                media.append(MediaItem(type="image" if key == "photo" else "file",
-                                       path=str(candidate)))
+                media.append(
+                    MediaItem(type="image" if key == "photo" else "file", path=str(candidate))
+                )
     if not text.strip() and not media:
         return None
     when = message.get("date_unixtime") or message["date"]
@@ -101,9 +106,11 @@ def message_to_post(message: dict[str, Any], chat_id: str, chat_name: str | None
         post_id=f"{chat_id}/{message['id']}",
         text=text or "(media only)",
         created_at=parse_time(when),
-        author=Author(handle=str(message.get("from_id") or chat_id),
-                      id=str(message.get("from_id") or chat_id),
-                      name=message.get("from") or chat_name),
+        author=Author(
+            handle=str(message.get("from_id") or chat_id),
+            id=str(message.get("from_id") or chat_id),
+            name=message.get("from") or chat_name,
+        ),
         reply_to=f"{chat_id}/{reply}" if reply else None,
         mentions=mentions,
         media=tuple(media),

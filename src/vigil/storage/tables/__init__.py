@@ -6,7 +6,9 @@ from vigil.storage.tables import (
     case_work,
     cases,
     evidence,
+    insights,
     linking,
+    media,
     monitoring,
     referrals,
 )
@@ -17,7 +19,9 @@ __all__ = [
     "case_work",
     "cases",
     "evidence",
+    "insights",
     "linking",
+    "media",
     "monitoring",
     "referrals",
 ]

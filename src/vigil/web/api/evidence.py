@@ -19,6 +19,7 @@ from vigil.evidence.schemas import (
     LegalHoldChange,
     ReasonBody,
     ShareBody,
+    WorkingCopyBody,
 )
 from vigil.security.accounts import AuthContext
 from vigil.security.permissions import Action
@@ -104,6 +105,16 @@ def legal_hold(
     uid: str, body: LegalHoldChange, request: Request, ctx: AuthContext = _STAFF
 ) -> EvidencePublic:
     return services_of(request).evidence.set_legal_hold(ctx.actor, uid, body.on, body.reason)
+
+
+@router.post("/evidence/{uid}/working-copy", status_code=201, **guarded(Action.EVIDENCE_READ))
+def working_copy(
+    uid: str, body: WorkingCopyBody, request: Request, ctx: AuthContext = _STAFF
+) -> EvidencePublic:
+    """A blurred, resized or metadata-stripped copy of an image, linked to its original."""
+    return services_of(request).evidence.make_working_copy(
+        ctx.actor, uid, body.derivation, reason=body.reason
+    )
 
 
 @router.post("/evidence/{uid}/share", **guarded(Action.EVIDENCE_EXPORT))

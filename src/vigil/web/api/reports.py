@@ -21,7 +21,10 @@ from vigil.errors import InvalidInput
 from vigil.web.auth import client_key, services_of
 from vigil.web.portal.forms import lines, read_form, text, uploads
 
-router = APIRouter(prefix="/reports", tags=["portal"])
+router = APIRouter(tags=["portal"])
+# The two routes scripts rely on live at /reports; the survivor's other calls under /portal/.
+REPORTS = "/reports"
+PORTAL = "/portal/reports"
 
 
 class ConsentResult(BaseModel):
@@ -33,7 +36,7 @@ class EvidenceAdded(BaseModel):
     added: int
 
 
-@router.post("", status_code=201)
+@router.post(REPORTS, status_code=201)
 def file_report(body: ReportCreate, request: Request) -> ReportReceipt:
     """File a report. The passphrase is shown only in this response."""
     reference, passphrase = services_of(request).cases.intake.submit(
@@ -42,7 +45,7 @@ def file_report(body: ReportCreate, request: Request) -> ReportReceipt:
     return ReportReceipt(reference=reference, passphrase=passphrase)
 
 
-@router.post("/status")
+@router.post(f"{REPORTS}/status")
 def report_status(body: ReportCredentials, request: Request) -> ReportStatus:
     """The status of a report; 404 alike for an unknown reference and a wrong passphrase."""
     return ReportStatus(
@@ -50,13 +53,13 @@ def report_status(body: ReportCredentials, request: Request) -> ReportStatus:
     )
 
 
-@router.post("/view")
+@router.post(f"{PORTAL}/view")
 def view_report(body: ReportCredentials, request: Request) -> SurvivorView:
     intake = services_of(request).cases.intake
     return intake.view(intake.authenticate(body, client=client_key(request)))
 
 
-@router.post("/messages", status_code=204)
+@router.post(f"{PORTAL}/messages", status_code=204)
 def message_caseworker(body: SurvivorMessage, request: Request) -> Response:
     intake = services_of(request).cases.intake
     creds = ReportCredentials(reference=body.reference, passphrase=body.passphrase)
@@ -64,7 +67,7 @@ def message_caseworker(body: SurvivorMessage, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/consent")
+@router.post(f"{PORTAL}/consent")
 def change_consent(body: ConsentChange, request: Request) -> ConsentResult:
     """Set the purposes she consents to; every one left out is withdrawn and propagates."""
     creds = ReportCredentials(reference=body.reference, passphrase=body.passphrase)
@@ -76,23 +79,28 @@ def change_consent(body: ConsentChange, request: Request) -> ConsentResult:
     )
 
 
-@router.post("/deletion", status_code=202)
+@router.post(f"{PORTAL}/deletion", status_code=202)
 def request_deletion(body: ReportCredentials, request: Request) -> dict[str, str]:
     intake = services_of(request).cases.intake
     intake.request_deletion(intake.authenticate(body, client=client_key(request)))
     return {"status": "deletion_requested"}
 
 
-@router.post("/evidence", status_code=201)
+@router.post(f"{PORTAL}/evidence", status_code=201)
 async def add_evidence(request: Request) -> EvidenceAdded:
     """Multipart: ``reference``, ``passphrase``, files in ``evidence``, ``links`` one per line."""
     form = await read_form(request)
     intake = services_of(request).cases.intake
-    if not text(form, "reference") or not text(form, "passphrase"):
-        raise InvalidInput("give the reference and passphrase", field="reference")
-    creds = ReportCredentials(
-        reference=text(form, "reference")[:64], passphrase=text(form, "passphrase")[:128]
-    )
-    case_id = intake.authenticate(creds, client=client_key(request))
-    added = intake.add_evidence(case_id, await uploads(form), lines(form, "links"))
+    try:
+        if not text(form, "reference") or not text(form, "passphrase"):
+            raise InvalidInput("give the reference and passphrase", field="reference")
+        creds = ReportCredentials(
+            reference=text(form, "reference")[:64], passphrase=text(form, "passphrase")[:128]
+        )
+        case_id = intake.authenticate(creds, client=client_key(request))
+        added = services_of(request).survivor_evidence.add(
+            case_id, await uploads(form), lines(form, "links")
+        )
+    finally:
+        await form.close()
     return EvidenceAdded(added=added)

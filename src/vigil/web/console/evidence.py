@@ -6,8 +6,10 @@ Every page is audited; every delivery of an item's bytes is a custody event (``v
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from vigil.evidence.custody import CustodyAction
 from vigil.security.accounts import AuthContext
@@ -27,6 +29,15 @@ TEXT_PREVIEW_BYTES = 100_000
 def _can(request: Request, ctx: AuthContext):  # type: ignore[no-untyped-def]
     allows = services_of(request).authorizer.allows
     return lambda a: allows(ctx.actor, Action(a))
+
+
+@router.get("/evidence")
+def find_case(request: Request, ctx: AuthContext = _STAFF) -> Response:
+    """A case reference box: the way into a case's evidence from anywhere in the console."""
+    reference = request.query_params.get("case", "").strip().upper()
+    if reference:
+        return RedirectResponse(f"/console/cases/{quote(reference)}/evidence", status_code=303)
+    return render(request, "console/evidence/find.html", {"ctx": ctx, "can": _can(request, ctx)})
 
 
 @router.get("/cases/{reference}/evidence")

@@ -11,8 +11,8 @@ def N_(text: str) -> str:  # noqa: N802  (the gettext convention for "translate 
 
 CATEGORIES: Mapping[str, tuple[str, str]] = {
     "harassment": (N_("Harassment"), N_("Repeated insults, abuse or unwanted messages.")),
-    "threats": (N_("Threats"), N_("Someone threatens to hurt you or people close to you.")),
-    "intimate_images": (
+    "threat": (N_("Threats"), N_("Someone threatens to hurt you or people close to you.")),
+    "ncii": (
         N_("Intimate images shared"),
         N_("Private or sexual pictures or videos of you shared, or made, without your consent."),
     ),
@@ -24,14 +24,22 @@ CATEGORIES: Mapping[str, tuple[str, str]] = {
         N_("Private information posted"),
         N_("Your address, phone number or other personal details made public."),
     ),
+    "sexual_harassment": (
+        N_("Sexual harassment"),
+        N_("Unwanted sexual messages, comments or pictures."),
+    ),
+    "sexist_abuse": (
+        N_("Hateful attacks"),
+        N_("Attacks because you are a woman, or because of who you are."),
+    ),
+    "lgbtqia_hate": (
+        N_("Attacks for who you love or who you are"),
+        N_("Hate because you are lesbian, gay, bisexual, trans, queer or intersex."),
+    ),
     "stalking": (N_("Stalking"), N_("Someone follows or watches what you do, online or offline.")),
     "impersonation": (
         N_("Fake profile"),
         N_("Someone pretends to be you, or uses your pictures or name."),
-    ),
-    "hate_speech": (
-        N_("Hateful attacks"),
-        N_("Attacks because you are a woman, or because of who you are."),
     ),
     "other": (N_("Something else"), N_("Tell us in your own words.")),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from vigil.cases.schemas import ReportCreate
@@ -66,6 +67,13 @@ def _field_message(request: Request, field: str | None) -> str:
 @router.post("/report")
 async def submit_report(request: Request) -> Response:
     form = await read_form(request)
+    try:
+        return await _submit(request, form)
+    finally:
+        await form.close()  # uploaded files are spooled to disk until closed
+
+
+async def _submit(request: Request, form: FormData) -> Response:
     fields = {
         k: text(form, k)
         for k in (
@@ -112,7 +120,7 @@ async def submit_report(request: Request) -> Response:
         return again(str(loc[0]) if loc else None)
     try:
         files = await uploads(form)
-        reference, passphrase = services_of(request).cases.intake.submit(
+        reference, passphrase = services_of(request).survivor_evidence.submit(
             report, client=client_key(request), files=files
         )
     except InvalidInput as exc:

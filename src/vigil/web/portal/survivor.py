@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 
 from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from vigil.cases.schemas import ReportCredentials
@@ -115,7 +116,7 @@ def _page(
         status_code=status,
     )
     # Slide the short expiry forward while she is active.
-    set_portal_cookie(response, services, services.cases.intake.issue_token(case_id))
+    set_portal_cookie(response, services, services.cases.intake.issue_token(case_id, token))
     return response
 
 
@@ -134,6 +135,13 @@ def my_report(request: Request) -> Response:
 async def _action(request: Request, action: str) -> Response:
     form = await read_form(request)
     try:
+        return await _act(request, form, action)
+    finally:
+        await form.close()  # uploaded files are spooled to disk until closed
+
+
+async def _act(request: Request, form: FormData, action: str) -> Response:
+    try:
         case_id, token = _signed_in(request)
     except _Expired:
         return _expired(request)
@@ -145,7 +153,9 @@ async def _action(request: Request, action: str) -> Response:
         if action == "message":
             intake.send_message(case_id, text(form, "body"))
         elif action == "evidence":
-            intake.add_evidence(case_id, await uploads(form), lines(form, "links"))
+            services_of(request).survivor_evidence.add(
+                case_id, await uploads(form), lines(form, "links")
+            )
         elif action == "consent":
             services_of(request).consent_withdrawal.by_survivor(case_id, choices(form, "consents"))
         elif action == "delete":

@@ -29,6 +29,46 @@ FOR EACH STATEMENT EXECUTE FUNCTION vigil_append_only()
 """
 
 
+# What was recorded at ingest never changes; only legal hold, deletion and the uploader's
+# account link (SET NULL when an account is removed) may.
+_IMMUTABLE = {
+    "evidence_items": (
+        "uid",
+        "case_id",
+        "sha256",
+        "kind",
+        "derived_from",
+        "derivation",
+        "how",
+        "filename",
+        "media_type",
+        "source_url",
+        "capture_id",
+        "part",
+        "reporter_hash",
+        "reporter_hash_mismatch",
+        "sensitive",
+        "added_by_label",
+        "added_at",
+        "meta_digest",
+    ),
+    "evidence_blobs": ("sha256", "sha512", "size"),
+}
+_SQLITE_IMMUTABLE = """
+CREATE TRIGGER {table}_immutable BEFORE UPDATE OF {columns} ON {table}
+BEGIN SELECT RAISE(ABORT, '{table}: what was recorded at ingest is immutable'); END
+"""
+_PG_IMMUTABLE_FUNCTION = """
+CREATE OR REPLACE FUNCTION vigil_immutable() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION '%: what was recorded at ingest is immutable', TG_TABLE_NAME; END
+$$ LANGUAGE plpgsql
+"""
+_PG_IMMUTABLE = """
+CREATE TRIGGER {table}_immutable BEFORE UPDATE OF {columns} ON {table}
+FOR EACH ROW EXECUTE FUNCTION vigil_immutable()
+"""
+
+
 def upgrade() -> None:
     op.create_table(
         "evidence_blobs",
@@ -157,6 +197,11 @@ def upgrade() -> None:
                 op.execute(_SQLITE_TRIGGER.format(table=table, op=name, OP=name.upper()))
         else:
             op.execute(_PG_TRIGGER.format(table=table))
+    if not sqlite:
+        op.execute(_PG_IMMUTABLE_FUNCTION)
+    for table, columns in _IMMUTABLE.items():
+        template = _SQLITE_IMMUTABLE if sqlite else _PG_IMMUTABLE
+        op.execute(template.format(table=table, columns=", ".join(columns)))
 
 
 def downgrade() -> None:
@@ -168,3 +213,5 @@ def downgrade() -> None:
         "evidence_blobs",
     ):
         op.drop_table(table)
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP FUNCTION IF EXISTS vigil_immutable()")

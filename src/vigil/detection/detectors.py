@@ -1,0 +1,235 @@
+"""Vigil's built-in text detectors: the fast n-gram tier, the accurate tier, lexicon-only.
+
+Every detector combines the same parts: language id, the model (if any), the lexicons and the
+PII finder. How they combine (docs/taxonomy.md, "How a decision is made"):
+
+* learned categories: the calibrated model probability, raised to a lexicon hit's weight;
+* sextortion and ncii: lexicon weights;
+* doxxing: personal information in the text *and* a hostile context (any other category at or
+  above its threshold, or a doxxing phrase);
+* ``gbv``: any category flagged or the model's own ``gbv`` head over its threshold; ``score`` is
+  the highest of these probabilities.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+
+from vigil.detection.base import Detector, Result, Span
+from vigil.detection.langid import UNDETERMINED, LanguageIdentifier
+from vigil.detection.lexicon import Lexicon
+from vigil.detection.linear import LinearModel
+from vigil.detection.pii import PiiFinder
+from vigil.detection.taxonomy import CATEGORIES, DOXXING, GBV
+from vigil.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+#: A rule-based category (sextortion, ncii, doxxing phrase) flags at this lexicon weight.
+RULE_THRESHOLD: Final = 0.5
+#: Texts scored per call into numpy: bounded memory, arrays that stay in the CPU cache.
+BATCH: Final = 512
+
+
+_COLUMNS: Final = (GBV, *CATEGORIES)
+_DOX: Final = _COLUMNS.index(DOXXING)
+
+
+def default_model_dir() -> Path:
+    return Path(str(resources.files("vigil.detection") / "models" / "default"))
+
+
+class _Pipeline(Detector):
+    """Shared machinery; subclasses choose the model."""
+
+    def __init__(self, model_dir: str | Path | None = None, explain: bool = True) -> None:
+        self.model_dir = model_dir
+        self.explain = explain
+        self._langid: LanguageIdentifier | None = None
+        self._lexicon: Lexicon | None = None
+        self._pii: PiiFinder | None = None
+        self._model: LinearModel | None = None
+        self._threshold_cache: dict[str, np.ndarray] = {}
+
+    def _load_common(self) -> None:
+        self._langid = LanguageIdentifier().load()
+        self._lexicon = Lexicon().load()
+        self._pii = PiiFinder()
+
+    def _model_probabilities(self, texts: list[str]) -> np.ndarray | None:
+        if self._model is None:
+            return None
+        return self._model.probabilities(texts)
+
+    def _threshold(self, head: str, lang: str) -> float:
+        if self._model is None or head not in self._model.heads:
+            return RULE_THRESHOLD
+        return self._model.threshold(head, lang)
+
+    def predict(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> list[Result]:
+        if self._langid is None:
+            self.load()
+        out: list[Result] = []
+        for i in range(0, len(texts), BATCH):
+            chunk = [t if isinstance(t, str) else "" for t in texts[i : i + BATCH]]
+            given: list[str | None] = (
+                list(langs[i : i + BATCH]) if langs is not None else [None] * len(chunk)
+            )
+            out.extend(self._predict_batch(chunk, given))
+        return out
+
+    def _thresholds(self, lang: str) -> np.ndarray:
+        """Thresholds for (gbv, *CATEGORIES) in ``lang``; cached per language."""
+        row = self._threshold_cache.get(lang)
+        if row is None:
+            heads = self._model.heads if self._model is not None else []
+            row = np.array(
+                [self._threshold(c, lang) if c in heads else RULE_THRESHOLD for c in _COLUMNS],
+                dtype=np.float32,
+            )
+            self._threshold_cache[lang] = row
+        return row
+
+    def _predict_batch(self, texts: list[str], given: list[str | None]) -> list[Result]:
+        assert self._langid and self._lexicon and self._pii
+        n = len(texts)
+        missing = [i for i, g in enumerate(given) if not g]
+        found = self._langid.identify([texts[i] for i in missing]) if missing else []
+        langs = [g or UNDETERMINED for g in given]
+        for i, lang in zip(missing, found, strict=True):
+            langs[i] = lang
+        # Columns: gbv, then CATEGORIES. Model probabilities, lexicon weights, thresholds.
+        model = np.zeros((n, len(_COLUMNS)), dtype=np.float32)
+        probs = self._model_probabilities(texts)
+        if probs is not None and self._model is not None:
+            for k, head in enumerate(self._model.heads):
+                model[:, _COLUMNS.index(head)] = probs[:, k]
+        lex = np.zeros_like(model)
+        hits = self._lexicon.match(texts, langs)
+        for i, text_hits in enumerate(hits):
+            for h in text_hits:
+                j = _COLUMNS.index(h.entry.category)
+                lex[i, j] = max(lex[i, j], h.entry.weight)
+        thresholds = np.stack([self._thresholds(lang) for lang in langs]) if n else model
+        scores = np.maximum(model, lex)
+        flagged = (scores >= thresholds) | (lex >= RULE_THRESHOLD)
+        flagged[:, _DOX] = False
+        gbv = flagged[:, 1:].any(axis=1) | (model[:, 0] >= thresholds[:, 0])
+        # A doxxing phrase alone is not doxxing: it needs personal information in the text.
+        scores[:, _DOX] = lex[:, _DOX] * RULE_THRESHOLD
+        pii = self._pii.find(texts, langs)
+        for i, found_pii in enumerate(pii):
+            if not found_pii:
+                continue
+            hostile = bool(gbv[i]) or lex[i, _DOX] >= RULE_THRESHOLD
+            hostility = float(
+                max(model[i, 0], lex[i, _DOX], scores[i, 1:][flagged[i, 1:]].max(initial=0))
+            )
+            scores[i, _DOX] = hostility if hostile else min(hostility, RULE_THRESHOLD - 0.01)
+            flagged[i, _DOX] = hostile
+            gbv[i] = gbv[i] or hostile
+        # Rounded once here (in float64, so 0.8 stays 0.8), not per value when serialised.
+        scores = np.round(scores.astype(np.float64), 4)
+        best = scores.max(axis=1).tolist()
+        results: list[Result] = []
+        cat_scores = scores[:, 1:].tolist()
+        for i in range(n):
+            flags = [c for c, f in zip(CATEGORIES, flagged[i, 1:], strict=True) if f]
+            spans = (
+                [
+                    Span(h.start, h.end, h.text, h.entry.weight, f"lexicon:{h.entry.language}")
+                    for h in hits[i]
+                ]
+                if gbv[i]
+                else []
+            )
+            results.append(
+                Result(
+                    lang=langs[i],
+                    gbv=bool(gbv[i]),
+                    score=float(best[i]),
+                    categories=dict(zip(CATEGORIES, cat_scores[i], strict=True)),
+                    flags=flags,
+                    pii=pii[i],
+                    explanation=spans,
+                )
+            )
+        heads = self._model.heads if self._model is not None else []
+        if self.explain and self._model is not None and GBV in heads:
+            todo = [i for i in range(n) if gbv[i] and texts[i]]
+            spans_by_text = self._model.explain([texts[i] for i in todo], GBV)
+            for i, model_spans in zip(todo, spans_by_text, strict=True):
+                results[i].explanation = _merge(model_spans, results[i].explanation)
+        return results
+
+
+def _merge(model: list[Span], lexicon: list[Span]) -> list[Span]:
+    """Lexicon hits first-class; model words that a hit already covers are dropped."""
+    out = list(lexicon)
+    for s in model:
+        if not any(s.start < h.end and h.start < s.end for h in lexicon):
+            out.append(s)
+    return sorted(out, key=lambda s: (s.start, s.end))
+
+
+class FastDetector(_Pipeline):
+    """Hashed character and word n-grams, one linear model per category (``vigil train``)."""
+
+    name = "fast"
+
+    def load(self) -> FastDetector:
+        self._load_common()
+        directory = Path(self.model_dir) if self.model_dir else default_model_dir()
+        self._model = LinearModel.load(directory)
+        return self
+
+
+class AccurateDetector(FastDetector):
+    """The accurate tier: an ensemble stored under ``accurate/`` in the model folder.
+
+    A model folder without one (the shipped default, for now) falls back to the fast tier and
+    says so: ``fallback`` is True and a warning is logged.
+    """
+
+    name = "accurate"
+
+    def __init__(self, model_dir: str | Path | None = None, explain: bool = True) -> None:
+        super().__init__(model_dir, explain)
+        self.fallback = False
+        self._second: LinearModel | None = None
+
+    def load(self) -> AccurateDetector:
+        super().load()
+        directory = Path(self.model_dir) if self.model_dir else default_model_dir()
+        if (directory / "accurate" / "model.json").is_file():
+            self._second = LinearModel.load(directory / "accurate")
+            if self._second.heads != (self._model.heads if self._model else []):
+                raise ConfigurationError(f"{directory}: accurate model heads differ")
+        else:
+            self.fallback = True
+            log.warning("no accurate model in %s: the accurate tier falls back to fast", directory)
+        return self
+
+    def _model_probabilities(self, texts: list[str]) -> np.ndarray | None:
+        first = super()._model_probabilities(texts)
+        if self._second is None or first is None:
+            return first
+        return (first + self._second.probabilities(texts)) / 2
+
+
+class LexiconDetector(_Pipeline):
+    """Lexicons, PII and language id only: for languages no model has seen, and for tests."""
+
+    name = "lexicon"
+
+    def load(self) -> LexiconDetector:
+        self._load_common()
+        return self

@@ -1,0 +1,533 @@
+"""The hash-bank service: banks in the database, matching through in-memory indexes.
+
+Each bank's matcher (``vigil.media.matching``) is built from the database on first use and
+then kept in step incrementally: new rows are added, withdrawn ones removed, without a rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from vigil.cases.service import CaseService
+from vigil.clock import utcnow
+from vigil.errors import Conflict, ConsentRequired, InvalidInput, NotFound
+from vigil.hashbanks.schemas import (
+    BankCreate,
+    BankPublic,
+    ExportResult,
+    HashMatchPublic,
+    ImportReport,
+    QueryMatches,
+)
+from vigil.media import exchange
+from vigil.media.base import HashResult
+from vigil.media.hashers import PDQ, PDQ_FRAME, PdqHasher, hasher_for
+from vigil.media.matching import DEFAULT_THRESHOLDS, Matcher
+from vigil.security.actor import Actor
+from vigil.security.audit import AuditLog
+from vigil.security.authorization import Authorizer
+from vigil.security.keys import load_or_create_key
+from vigil.security.permissions import Action
+from vigil.storage.database import Database
+from vigil.storage.tables.media import MediaBank, MediaExport, MediaHash, MediaMatch
+
+SIGNING_KEY_FILE = "media-signing.key"
+EXACT_TYPES = ("md5", "sha256")
+INSERT_BATCH = 5000
+
+
+@dataclass
+class _Cached:
+    matcher: Matcher
+    max_id: int
+    withdrawn: int
+
+
+@dataclass(frozen=True)
+class Query:
+    """One thing to match: a label (file name or id) and its (kind, hex) hashes."""
+
+    label: str
+    hashes: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def from_result(cls, label: str, result: HashResult) -> Query:
+        return cls(label, result.query_hashes())
+
+
+class HashBankService:
+    def __init__(
+        self, db: Database, audit: AuditLog, authorizer: Authorizer, keys_dir: Path
+    ) -> None:
+        self.db = db
+        self.audit = audit
+        self.authorizer = authorizer
+        self.keys_dir = keys_dir
+        self._matchers: dict[int, _Cached] = {}
+        self._lock = threading.Lock()
+
+    # ---- banks ---------------------------------------------------------------------------
+
+    def create_bank(self, actor: Actor, data: BankCreate) -> BankPublic:
+        self.authorizer.require(actor, Action.MEDIA_BANK_MANAGE, record_type="media_bank")
+        with self.db.transaction() as session:
+            bank = self._create(session, actor, data)
+            return self._public(session, bank)
+
+    def _create(self, session: Session, actor: Actor, data: BankCreate) -> MediaBank:
+        if session.scalar(select(MediaBank.id).where(MediaBank.name == data.name)) is not None:
+            raise Conflict(f"a bank named {data.name!r} exists", field="name")
+        case_id = None
+        if data.case_reference:
+            case_id = CaseService.find(session, data.case_reference).id
+        bank = MediaBank(
+            name=data.name,
+            kind=data.kind,
+            threshold=data.threshold,
+            provenance=data.provenance,
+            description=data.description,
+            owner_id=actor.user_id,
+            owner_label=actor.label[:64],
+            case_id=case_id,
+            consent_record=data.consent_record,
+            share_with_partners=data.share_with_partners,
+            created_at=utcnow(),
+        )
+        session.add(bank)
+        session.flush()
+        self.audit.record(
+            session, actor, "media.bank_create", record_type="media_bank", record_id=bank.id
+        )
+        return bank
+
+    def list_banks(self, actor: Actor) -> list[BankPublic]:
+        self.authorizer.require(actor, Action.MEDIA_MATCH, record_type="media_bank")
+        with self.db.transaction() as session:
+            banks = list(session.scalars(select(MediaBank).order_by(MediaBank.name)))
+            self.audit.record(session, actor, "media.bank_list", record_type="media_bank")
+            return [self._public(session, bank) for bank in banks]
+
+    def get_bank(self, actor: Actor, name: str) -> BankPublic:
+        self.authorizer.require(actor, Action.MEDIA_MATCH, record_type="media_bank")
+        with self.db.transaction() as session:
+            bank = self._bank(session, name)
+            self.audit.record(
+                session, actor, "media.bank_read", record_type="media_bank", record_id=bank.id
+            )
+            return self._public(session, bank)
+
+    @staticmethod
+    def _bank(session: Session, name: str) -> MediaBank:
+        bank = session.scalar(select(MediaBank).where(MediaBank.name == name))
+        if bank is None:
+            raise NotFound(f"no hash bank named {name!r}")
+        return bank
+
+    @staticmethod
+    def _public(session: Session, bank: MediaBank) -> BankPublic:
+        count = session.scalar(
+            select(func.count()).where(
+                MediaHash.bank_id == bank.id,
+                MediaHash.status == "active",
+                MediaHash.primary_id.is_(None),
+            )
+        )
+        public = BankPublic.model_validate(bank)
+        public.active_hashes = int(count or 0)
+        return public
+
+    # ---- adding, importing, withdrawing -------------------------------------------------
+
+    def add_item(
+        self, actor: Actor, bank_name: str, result: HashResult, *, external_id: str | None = None
+    ) -> int:
+        """Add one hashed image (with its variants) to a bank; returns the item's hash id."""
+        self.authorizer.require(actor, Action.MEDIA_BANK_MANAGE, record_type="media_bank")
+        with self.db.transaction() as session:
+            bank = self._bank(session, bank_name)
+            primary = MediaHash(
+                bank_id=bank.id,
+                signal_type=result.type,
+                value=result.hash,
+                quality=result.quality,
+                external_id=external_id,
+                status="active",
+                created_at=utcnow(),
+            )
+            session.add(primary)
+            session.flush()
+            for kind, value in result.variants:
+                session.add(
+                    MediaHash(
+                        bank_id=bank.id,
+                        primary_id=primary.id,
+                        signal_type=kind,
+                        value=value,
+                        status="active",
+                        created_at=utcnow(),
+                    )
+                )
+            self.audit.record(
+                session, actor, "media.hash_add", record_type="media_bank", record_id=bank.id
+            )
+            return primary.id
+
+    def import_list(
+        self,
+        actor: Actor,
+        bank_name: str,
+        data: bytes,
+        *,
+        format_name: str | None = None,
+        signature: bytes | None = None,
+        trusted_key: str | None = None,
+        create: BankCreate | None = None,
+    ) -> ImportReport:
+        """Import a hash list (creating the bank if new); withdrawal notices remove hashes.
+
+        With ``trusted_key`` the list must carry a valid signature by that key.
+        """
+        self.authorizer.require(actor, Action.MEDIA_BANK_MANAGE, record_type="media_bank")
+        issuer = None
+        if trusted_key is not None:
+            if signature is None:
+                raise InvalidInput("the list has no signature (FILE.sig) to check", field="file")
+            issuer = exchange.verify(data, signature, exchange.load_public_key(trusted_key))
+        elif signature is not None:
+            raise InvalidInput("give the issuer's public key (--key) to check the signature")
+        fmt, signals = exchange.read_list(data, format_name)
+        with self.db.transaction() as session:
+            bank = session.scalar(select(MediaBank).where(MediaBank.name == bank_name))
+            created = bank is None
+            if bank is None:
+                spec = create or BankCreate(name=bank_name)
+                if spec.provenance == "import":  # say more when we know more
+                    origin = f"partner:{issuer}" if issuer else f"import:{fmt}"
+                    spec = spec.model_copy(update={"provenance": origin[:128]})
+                bank = self._create(session, actor, spec)
+            existing = {
+                (t, v)
+                for t, v in session.execute(
+                    select(MediaHash.signal_type, MediaHash.value).where(
+                        MediaHash.bank_id == bank.id, MediaHash.status == "active"
+                    )
+                )
+            }
+            rows, withdraw, skipped = [], [], 0
+            now = utcnow()
+            for signal in signals:
+                key = (signal.signal_type, signal.value)
+                if signal.status == "withdrawn":
+                    withdraw.append(signal.value)
+                elif signal.signal_type not in (PDQ, *EXACT_TYPES) or key in existing:
+                    skipped += 1
+                else:
+                    existing.add(key)
+                    rows.append(
+                        {
+                            "bank_id": bank.id,
+                            "signal_type": signal.signal_type,
+                            "value": signal.value,
+                            "external_id": signal.id,
+                            "status": "active",
+                            "created_at": now,
+                        }
+                    )
+            for i in range(0, len(rows), INSERT_BATCH):
+                session.execute(insert(MediaHash), rows[i : i + INSERT_BATCH])
+            withdrawn = self._withdraw_values(session, bank.id, withdraw)
+            self.audit.record(
+                session,
+                actor,
+                "media.import",
+                record_type="media_bank",
+                record_id=bank.id,
+                purpose=f"{fmt}: {len(rows)} added, {withdrawn} withdrawn",
+            )
+            return ImportReport(
+                bank=bank.name,
+                format=fmt,
+                added=len(rows),
+                withdrawn=withdrawn,
+                skipped=skipped,
+                issuer=issuer,
+                created_bank=created,
+            )
+
+    @staticmethod
+    def _withdraw_values(session: Session, bank_id: int, values: Sequence[str]) -> int:
+        withdrawn = 0
+        now = utcnow()
+        for i in range(0, len(values), INSERT_BATCH):
+            chunk = list(values[i : i + INSERT_BATCH])
+            ids = list(
+                session.scalars(
+                    select(MediaHash.id).where(
+                        MediaHash.bank_id == bank_id,
+                        MediaHash.value.in_(chunk),
+                        MediaHash.status == "active",
+                        MediaHash.primary_id.is_(None),
+                    )
+                )
+            )
+            withdrawn += HashBankService._withdraw_ids(session, ids, now)
+        return withdrawn
+
+    @staticmethod
+    def _withdraw_ids(session: Session, ids: Sequence[int], now: object) -> int:
+        if not ids:
+            return 0
+        result = session.execute(
+            update(MediaHash)
+            .where((MediaHash.id.in_(ids)) | (MediaHash.primary_id.in_(ids)))
+            .where(MediaHash.status == "active")
+            .values(status="withdrawn", withdrawn_at=now)
+        )
+        return min(len(ids), int(result.rowcount or 0))  # type: ignore[attr-defined]
+
+    def withdraw(self, actor: Actor, bank_name: str, hash_ids: Sequence[int] | None = None) -> int:
+        """Withdraw items (or the whole bank): they stop matching and the next export to
+        partners carries withdrawal notices for them."""
+        self.authorizer.require(actor, Action.MEDIA_BANK_MANAGE, record_type="media_bank")
+        with self.db.transaction() as session:
+            bank = self._bank(session, bank_name)
+            stmt = select(MediaHash.id).where(
+                MediaHash.bank_id == bank.id,
+                MediaHash.status == "active",
+                MediaHash.primary_id.is_(None),
+            )
+            if hash_ids is not None:
+                stmt = stmt.where(MediaHash.id.in_(list(hash_ids)))
+            else:
+                bank.withdrawn_at = utcnow()
+            count = self._withdraw_ids(session, list(session.scalars(stmt)), utcnow())
+            self.audit.record(
+                session,
+                actor,
+                "media.withdraw",
+                record_type="media_bank",
+                record_id=bank.id,
+                purpose=f"{count} hashes withdrawn",
+            )
+            return count
+
+    def withdraw_case(self, actor: Actor, case_reference: str) -> int:
+        """Consent withdrawn: every bank linked to the case is withdrawn (for flows)."""
+        self.authorizer.require(actor, Action.MEDIA_BANK_MANAGE, record_type="media_bank")
+        with self.db.transaction() as session:
+            case = CaseService.find(session, case_reference)
+            names = list(
+                session.scalars(select(MediaBank.name).where(MediaBank.case_id == case.id))
+            )
+        return sum(self.withdraw(actor, name) for name in names)
+
+    # ---- export ----------------------------------------------------------------------------
+
+    def public_key(self) -> str:
+        return exchange.public_key_text(self._signing_key())
+
+    def _signing_key(self) -> Ed25519PrivateKey:
+        return exchange.signing_key(load_or_create_key(self.keys_dir, SIGNING_KEY_FILE))
+
+    def export_list(
+        self, actor: Actor, bank_name: str, *, format_name: str = "hma", issuer: str = "vigil"
+    ) -> tuple[bytes, bytes, ExportResult]:
+        """The bank as a signed list for partners: active hashes and withdrawal notices."""
+        self.authorizer.require(actor, Action.MEDIA_BANK_MANAGE, record_type="media_bank")
+        fmt = exchange.FORMATS.get(format_name)()
+        with self.db.transaction() as session:
+            bank = self._bank(session, bank_name)
+            if bank.case_id is not None and not bank.share_with_partners:
+                raise ConsentRequired(
+                    "the survivor has not consented to sharing this bank's hashes"
+                )
+            rows = session.execute(
+                select(
+                    MediaHash.id,
+                    MediaHash.signal_type,
+                    MediaHash.value,
+                    MediaHash.external_id,
+                    MediaHash.status,
+                )
+                .where(MediaHash.bank_id == bank.id, MediaHash.primary_id.is_(None))
+                .order_by(MediaHash.id)
+            ).all()
+            signals = [
+                exchange.Signal(
+                    t, v, id=ext or str(i), status="withdrawn" if s == "withdrawn" else "active"
+                )
+                for i, t, v, ext, s in rows
+            ]
+            data = fmt.write(signals)
+            key = self._signing_key()
+            signature = exchange.sign(data, key, issuer=issuer)
+            key_id = exchange.key_id(exchange.public_key_text(key))
+            result = ExportResult(
+                bank=bank.name,
+                format=fmt.name,
+                active=sum(1 for s in signals if s.status == "active"),
+                withdrawn=sum(1 for s in signals if s.status == "withdrawn"),
+                key_id=key_id,
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+            session.add(
+                MediaExport(
+                    bank_id=bank.id,
+                    format=fmt.name,
+                    sha256=result.sha256,
+                    active_count=result.active,
+                    withdrawn_count=result.withdrawn,
+                    key_id=key_id,
+                    created_by=actor.user_id,
+                    created_at=utcnow(),
+                )
+            )
+            self.audit.record(
+                session,
+                actor,
+                "media.export",
+                record_type="media_bank",
+                record_id=bank.id,
+                purpose=f"{fmt.name}: {len(signals)} rows",
+            )
+            return data, signature, result
+
+    # ---- hashing and matching ----------------------------------------------------------
+
+    def hash_upload(self, actor: Actor, data: bytes, filename: str) -> HashResult:
+        self.authorizer.require(actor, Action.MEDIA_MATCH, record_type="media")
+        return PdqHasher().hash_bytes(data, filename=filename)
+
+    @staticmethod
+    def hash_path(path: Path) -> HashResult:
+        return hasher_for(path).hash_file(path)
+
+    def match(
+        self, actor: Actor, queries: Sequence[Query], *, bank_name: str | None = None
+    ) -> list[QueryMatches]:
+        """Match queries against the active banks (or one); negative banks always apply."""
+        self.authorizer.require(actor, Action.MEDIA_MATCH, record_type="media")
+        with self.db.transaction() as session:
+            stmt = select(MediaBank).where(MediaBank.withdrawn_at.is_(None))
+            banks = list(session.scalars(stmt.order_by(MediaBank.name)))
+            if bank_name is not None:
+                self._bank(session, bank_name)
+                banks = [b for b in banks if b.name == bank_name or b.kind == "negative"]
+            results = [
+                QueryMatches(label=q.label, hash=q.hashes[0][1] if q.hashes else "", matches=[])
+                for q in queries
+            ]
+            total = 0
+            for bank in sorted(banks, key=lambda b: b.kind != "negative"):
+                found = self._match_bank(session, bank, queries)
+                for result, query, items in zip(results, queries, found, strict=True):
+                    if bank.kind == "negative":
+                        result.suppressed_by_negative_bank |= bool(items)
+                        continue
+                    if result.suppressed_by_negative_bank:
+                        continue
+                    for item, distance, kind in items:
+                        result.matches.append(
+                            HashMatchPublic(bank=bank.name, hash_id=item, distance=distance)
+                        )
+                        session.add(
+                            MediaMatch(
+                                bank_id=bank.id,
+                                hash_id=item,
+                                case_id=bank.case_id,
+                                distance=distance,
+                                signal_type=kind,
+                                query_label=query.label,
+                                query_hash=result.hash[:64],
+                                matched_at=utcnow(),
+                                matched_by=actor.user_id,
+                                reviewed=False,
+                            )
+                        )
+                        total += 1
+            for result in results:
+                result.matches.sort(key=lambda m: (m.distance, m.bank, m.hash_id))
+            self.audit.record(
+                session,
+                actor,
+                "media.match",
+                record_type="media",
+                purpose=f"{len(queries)} queries, {total} matches",
+            )
+            return results
+
+    def _match_bank(
+        self, session: Session, bank: MediaBank, queries: Sequence[Query]
+    ) -> list[list[tuple[int, int, str]]]:
+        matcher = self._matcher(session, bank.id)
+        found = [
+            [(m.item, m.distance, m.kind) for m in items]
+            for items in matcher.match([q.hashes for q in queries], threshold=bank.threshold)
+        ]
+        exact = {(k, v) for q in queries for k, v in q.hashes if k in EXACT_TYPES}
+        if exact:
+            hits: dict[tuple[str, str], int] = {}
+            for kind in EXACT_TYPES:
+                values = [v for k, v in exact if k == kind]
+                for hid, value in session.execute(
+                    select(MediaHash.id, MediaHash.value).where(
+                        MediaHash.bank_id == bank.id,
+                        MediaHash.status == "active",
+                        MediaHash.signal_type == kind,
+                        MediaHash.value.in_(values),
+                    )
+                ):
+                    hits[(kind, value)] = hid
+            for items, query in zip(found, queries, strict=True):
+                seen = {item for item, _, _ in items}
+                for key in query.hashes:
+                    if key in hits and hits[key] not in seen:
+                        items.insert(0, (hits[key], 0, key[0]))
+                        seen.add(hits[key])
+        return found
+
+    def _matcher(self, session: Session, bank_id: int) -> Matcher:
+        """The bank's matcher, brought up to date incrementally."""
+        max_id, withdrawn = session.execute(
+            select(
+                func.coalesce(func.max(MediaHash.id), 0),
+                func.count().filter(MediaHash.status == "withdrawn"),
+            ).where(MediaHash.bank_id == bank_id)
+        ).one()
+        with self._lock:
+            cached = self._matchers.get(bank_id)
+            if cached is None:
+                cached = _Cached(Matcher(thresholds=dict(DEFAULT_THRESHOLDS)), 0, 0)
+                self._matchers[bank_id] = cached
+            if max_id > cached.max_id:
+                rows = session.execute(
+                    select(
+                        MediaHash.id, MediaHash.primary_id, MediaHash.signal_type, MediaHash.value
+                    ).where(
+                        MediaHash.bank_id == bank_id,
+                        MediaHash.id > cached.max_id,
+                        MediaHash.status == "active",
+                        MediaHash.signal_type.in_((PDQ, PDQ_FRAME)),
+                    )
+                ).all()
+                cached.matcher.add((p or i, t, v) for i, p, t, v in rows)
+                cached.max_id = int(max_id)
+            if withdrawn != cached.withdrawn:
+                gone = session.scalars(
+                    select(MediaHash.id).where(
+                        MediaHash.bank_id == bank_id,
+                        MediaHash.status == "withdrawn",
+                        MediaHash.primary_id.is_(None),
+                    )
+                )
+                cached.matcher.remove(list(gone))
+                cached.withdrawn = int(withdrawn)
+            return cached.matcher

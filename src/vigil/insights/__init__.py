@@ -1,0 +1,1 @@
+"""Anonymised statistics: indicators, small-cell suppression, differential privacy, sharing."""

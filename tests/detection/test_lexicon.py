@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import pytest
+
+from vigil.detection.lexicon import Lexicon, parse_lexicon
+from vigil.detection.normalize import normalize, normalize_with_offsets
+from vigil.detection.taxonomy import CATEGORIES
+from vigil.errors import ConfigurationError
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("b1tch", "bitch"),  # leetspeak
+        ("wh0re", "whore"),
+        ("@ss", "ass"),
+        ("$lut", "slut"),
+        ("s l u t", "slut"),  # spacing tricks
+        ("s.l.u.t", "slut"),
+        ("s-l-u-t", "slut"),
+        ("you are a s l u t", "you are a slut"),
+        ("sluuuuut", "slut"),  # stretched letters
+        ("\u0455lut", "slut"),  # Cyrillic dze
+        ("wh\u043ere", "whore"),  # Cyrillic o inside a Latin word
+        ("ｓｌｕｔ", "slut"),  # full width
+        ("𝐬𝐥𝐮𝐭", "slut"),  # mathematical bold
+        ("wh\u200bore", "whore"),  # zero-width space
+        ("KUČKA", "kucka"),  # accents and case
+        ("Жене", "жене"),  # Cyrillic words stay Cyrillic
+        ("김치녀 ㅅㅂ", "김치녀 ㅅㅂ"),  # Hangul and compatibility jamo untouched
+        ("call 0812 3456", "call 0812 3456"),  # numbers are not leetspeak
+        ("2024 was good", "2024 was good"),
+    ],
+)
+def test_normalisation(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+    norm, where = normalize_with_offsets(raw)
+    assert norm == expected
+    assert len(where) == len(norm)
+    assert all(0 <= i < len(raw) for i in where)
+    assert where == sorted(where)
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon().load()
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "span", "category"),
+    [
+        ("you are a S L U T", "en", "S L U T", "sexist_abuse"),
+        ("what a b1tch", "en", "b1tch", "sexist_abuse"),
+        ("I know where you live", "en", "I know where you live", "threat"),
+        ("send nudes now", "en", "send nudes", "ncii"),
+        ("김치녀들은 다 그래", "ko", "김치녀", "sexist_abuse"),
+        ("dasar lonte", "id", "dasar lonte", "sexist_abuse"),
+        ("sale pute", "fr", "sale pute", "sexist_abuse"),
+        ("kurvo jedna", "sh", "kurvo", "sexist_abuse"),
+        ("ти си курва", "mk", "курва", "sexist_abuse"),
+        ("يا شرموطة", "ar", "شرموط", "sexist_abuse"),
+    ],
+)
+def test_hits_point_at_the_original_text(
+    lexicon: Lexicon, text: str, lang: str, span: str, category: str
+) -> None:
+    (hits,) = lexicon.match([text], [lang])
+    assert any(h.text == span and h.entry.category == category for h in hits), hits
+    for h in hits:
+        assert text[h.start : h.end] == h.text
+
+
+def test_no_hit_in_clean_text(lexicon: Lexicon) -> None:
+    assert lexicon.match(["the weather is lovely", ""], ["en", "en"]) == [[], []]
+
+
+def test_shipped_lexicons_cover_the_languages(lexicon: Lexicon) -> None:
+    assert {"en", "ko", "id", "fr", "ka", "sh", "mk", "dv", "ar"} <= set(lexicon.languages)
+    assert {e.category for e in lexicon.entries} <= set(CATEGORIES)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "language: xx\nentries:\n  nonsense: {0.5: [a]}\n",
+        "language: xx\nentries:\n  threat: {2: [a]}\n",
+        "language: xx\nmatch: regex\n",
+        "entries: {}\n",
+        "- just a list\n",
+        "language: xx\nentries:\n  threat: {0.5: ['*']}\n",
+    ],
+)
+def test_bad_lexicon_files_are_refused(source: str) -> None:
+    with pytest.raises(ConfigurationError):
+        parse_lexicon(source, "bad.yaml")
+
+
+def test_partner_lexicon_folder(tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "xx.yaml").write_text(
+        "language: xx\nmatch: word\nentries:\n  threat:\n    0.9: [zorgle*]\n", encoding="utf-8"
+    )
+    lex = Lexicon(folder).load()
+    (hits,) = lex.match(["you zorglers"], ["xx"])
+    assert [(h.text, h.entry.category) for h in hits] == [("zorglers", "threat")]

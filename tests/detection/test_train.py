@@ -1,0 +1,133 @@
+"""`vigil train` on a tiny synthetic set writes a loadable model without pickle."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from vigil.cli.main import app
+from vigil.detection import load_detector
+from vigil.detection.training.fit import FitConfig
+from vigil.detection.training.train import train_model
+
+ABUSE = [
+    "women are worthless {w}",
+    "shut up you dumb {w}",
+    "go back to the kitchen {w}",
+    "she is a stupid {w}",
+    "females should obey {w}",
+]
+CLEAN = [
+    "the match was great {w}",
+    "I cooked pasta {w}",
+    "the bus was late {w}",
+    "we watched a film {w}",
+    "the garden is green {w}",
+]
+WORDS = ["today", "again", "honestly", "lol", "now", "really", "tonight", "as usual"]
+
+
+def make_edos(folder: Path, n: int, seed: int) -> None:
+    rng = random.Random(seed)
+    (folder / "edos").mkdir(parents=True, exist_ok=True)
+    for split, size in (("train", n), ("dev", n // 4)):
+        with (folder / "edos" / f"{split}.csv").open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(
+                ["rewire_id", "text", "label_sexist", "label_category", "label_vector", "split"]
+            )
+            for i in range(size):
+                sexist = i % 2 == 0
+                text = rng.choice(ABUSE if sexist else CLEAN).format(w=rng.choice(WORDS))
+                w.writerow(
+                    [
+                        f"x-{i}",
+                        text,
+                        "sexist" if sexist else "not sexist",
+                        "2. derogation" if sexist else "none",
+                        "none",
+                        split,
+                    ]
+                )
+
+
+def test_train_writes_a_loadable_model_without_pickle(tmp_path: Path) -> None:
+    make_edos(tmp_path / "data", 240, seed=1)
+    review = tmp_path / "data" / "review.jsonl"
+    review.write_text(
+        json.dumps({"id": 1, "text": "dumb woman, I will find you", "label": ["threat"]})
+        + "\n"
+        + json.dumps({"id": 2, "text": "lovely dinner", "label": False})
+        + "\n",
+        "utf-8",
+    )
+    out = tmp_path / "model"
+    report = train_model(tmp_path / "data", out, seed=7, config=FitConfig(bits=14, keep=4000))
+    assert report.n_train == 242
+    assert {p.name for p in out.iterdir()} == {"model.npz", "model.json", "MODEL_CARD.md"}
+    with np.load(out / "model.npz", allow_pickle=False) as arrays:
+        assert arrays["weights"].dtype == np.float16
+    assert report.dev and report.dev[0]["dataset"] == "edos"
+    assert report.dev[0]["f1"] > 0.8
+    detector = load_detector("fast", out)
+    abusive, clean = detector.predict(["shut up you dumb woman", "the bus was late"])
+    assert abusive.categories["sexist_abuse"] > clean.categories["sexist_abuse"]
+    assert "edos" in (out / "MODEL_CARD.md").read_text("utf-8")
+
+
+def test_training_is_reproducible(tmp_path: Path) -> None:
+    make_edos(tmp_path / "data", 120, seed=2)
+    cfg = FitConfig(bits=12, keep=1000)
+    train_model(tmp_path / "data", tmp_path / "a", seed=3, config=cfg)
+    train_model(tmp_path / "data", tmp_path / "b", seed=3, config=FitConfig(bits=12, keep=1000))
+    with np.load(tmp_path / "a" / "model.npz") as a, np.load(tmp_path / "b" / "model.npz") as b:
+        assert np.array_equal(a["weights"], b["weights"])
+
+
+def test_cli_train_and_scan_with_the_model(tmp_path: Path) -> None:
+    make_edos(tmp_path / "data", 80, seed=4)
+    out = tmp_path / "model"
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["train", "--data-dir", str(tmp_path / "data"), "--out", str(out), "--seed", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "edos" in result.stdout
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(json.dumps({"id": 1, "text": "shut up you dumb woman"}) + "\n", "utf-8")
+    result = runner.invoke(app, ["scan", str(posts), "--model", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == 1
+
+
+def test_cli_train_without_data_fails_clearly(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["train", "--out", str(tmp_path / "m")], env={"VIGIL_DATA_DIR": ""}
+    )
+    assert result.exit_code == 2
+
+
+def test_review_labels_map_onto_the_taxonomy(tmp_path: Path) -> None:
+    import pytest
+
+    from vigil.detection.training.datasets import load_review_export, review_labels
+    from vigil.errors import InvalidInput
+
+    assert review_labels(True) == {"gbv": 1}
+    assert review_labels("none")["threat"] == 0
+    labels = review_labels(["threat", "doxxing"])
+    assert labels["gbv"] == labels["threat"] == labels["doxxing"] == 1
+    assert labels["ncii"] == 0
+    assert review_labels("harassment, not in the taxonomy") == {"gbv": 1}
+    assert review_labels(None)["gbv"] == 0
+    with pytest.raises(InvalidInput):
+        review_labels(3)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "label": true}\n{"text": "no label"}\n', "utf-8")
+    with pytest.raises(InvalidInput, match="line 2"):
+        load_review_export(bad)
