@@ -10,6 +10,7 @@ from vigil.cases.mail import SmtpSender
 from vigil.cases.service import CaseService
 from vigil.evidence.service import EvidenceService
 from vigil.flows.consent_withdrawal import ConsentWithdrawal
+from vigil.flows.linking_withdrawal import LinkingWithdrawal
 from vigil.flows.survivor_evidence import SurvivorEvidence
 from vigil.hashbanks.service import HashBankService
 from vigil.hashbanks.withdrawal import HashBankWithdrawal
@@ -83,6 +84,8 @@ class Services:
         evidence = EvidenceService.from_settings(settings, db, audit, authorizer)
         consent_withdrawal = ConsentWithdrawal(cases, evidence)
         consent_withdrawal.register(HashBankWithdrawal(hashbanks))
+        linking = linking_from_settings(settings, db, audit, authorizer)
+        consent_withdrawal.register(LinkingWithdrawal(linking))
         return cls(
             settings=settings,
             db=db,
@@ -96,7 +99,7 @@ class Services:
             survivor_evidence=SurvivorEvidence(cases, evidence),
             evidence=evidence,
             hashbanks=hashbanks,
-            linking=linking_from_settings(settings, db, audit, authorizer),
+            linking=linking,
             insights=insights_from_settings(settings, db, audit, authorizer),
             monitoring=MonitoringService(db, audit, authorizer, MonitorSettings()),
         )

@@ -54,3 +54,25 @@ def test_monitored_posts_become_a_network(sqlite_services: Services) -> None:
     assert len(networks) == 1
     assert len(networks[0].accounts) == 3
     assert {"shared_identifier", "co_posting"} <= set(networks[0].evidence)
+
+
+def test_withdrawing_investigation_consent_unlinks_the_case(
+    sqlite_services: Services, new_staff: Callable[..., Any]
+) -> None:
+    services = sqlite_services
+    refs = []
+    for _ in range(2):
+        worker = new_staff(services, Role.CASEWORKER).actor
+        ref = services.cases.create(worker, CaseCreate(title="Canary case")).reference
+        services.cases.work.add_identifier(
+            worker, ref, IdentifierCreate(kind="phone", value="+82 10-2345-6789")
+        )
+        link_case(services, worker, ref)
+        refs.append(ref)
+    assert len(services.linking.links_for_case(Actor.operator(), refs[0])) == 1
+    assert "linking" in services.consent_withdrawal.handlers()
+    services.consent_withdrawal.by_staff(Actor.operator(), refs[1], ["investigation"])
+    report = services.consent_withdrawal.by_staff(Actor.operator(), refs[1], [])
+    assert "investigation" in report.change.withdrawn
+    assert report.handled["linking"] >= 1
+    assert services.linking.links_for_case(Actor.operator(), refs[0]) == []
