@@ -1,0 +1,75 @@
+"""Worker factories for the engines: picklable recipes, built once per worker process.
+
+Ray ships these to its workers; the local engine calls them in-process. They hold only plain
+data (a tier name, a model path, NumPy arrays), never a loaded model.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class DetectorWorker:
+    """Scores batches of texts: ``[(text, lang | None), …] -> [result dict, …]``."""
+
+    tier: str
+    model_dir: str | None = None
+
+    def __call__(self) -> Callable[[Sequence[tuple[str, str | None]]], list[dict[str, Any]]]:
+        from vigil.detection import load_detector
+
+        detector = load_detector(self.tier, Path(self.model_dir) if self.model_dir else None)
+
+        def score(batch: Sequence[tuple[str, str | None]]) -> list[dict[str, Any]]:
+            results = detector.predict([t for t, _ in batch], [lang for _, lang in batch])
+            return [result.to_dict() for result in results]
+
+        return score
+
+
+@dataclass(frozen=True)
+class IndexShardWorker:
+    """Holds one shard of a hash bank and answers radius searches against it.
+
+    Returns ``(query, id, distance)`` triples with the shard's own global ids, so shards'
+    answers merge by concatenation.
+    """
+
+    codes: npt.NDArray[np.uint64]
+    ids: npt.NDArray[np.int64]
+    radius: int
+
+    def __call__(self) -> Callable[[npt.NDArray[np.uint64]], list[tuple[int, int, int]]]:
+        from vigil.media.index import make_index
+
+        index = make_index(len(self.codes))
+        index.add(self.codes, self.ids)
+
+        def search(queries: npt.NDArray[np.uint64]) -> list[tuple[int, int, int]]:
+            return [(m.query, m.id, m.distance) for m in index.search(queries, self.radius)]
+
+        return search
+
+
+def shard_bank(
+    codes: npt.NDArray[np.uint64], ids: npt.NDArray[np.int64], shards: int, radius: int
+) -> list[IndexShardWorker]:
+    """Cut a bank into ``shards`` contiguous pieces, one worker recipe each."""
+    bounds = np.linspace(0, len(codes), shards + 1, dtype=np.int64)
+    return [
+        IndexShardWorker(codes[a:b], ids[a:b], radius)
+        for a, b in itertools.pairwise(bounds.tolist())
+    ]
+
+
+def merge_shard_matches(parts: Sequence[list[tuple[int, int, int]]]) -> list[tuple[int, int, int]]:
+    """One answer from every shard's: per query, nearest first, ties by id (deterministic)."""
+    return sorted((m for part in parts for m in part), key=lambda m: (m[0], m[2], m[1]))
