@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import secrets
 
-from vigil.cases.schemas import CaseCreate
+from vigil.cases.referrals import ServiceEntry
+from vigil.cases.schemas import CaseCreate, ReportCreate
 from vigil.security.actor import Actor
 from vigil.security.permissions import Role
 from vigil.security.schemas import UserCreate
@@ -29,6 +30,25 @@ DEMO_CASES = (
     f"{DEMO_MARK} Threatening messages after a breakup (synthetic)",
     f"{DEMO_MARK} Fake profile sharing a home address (synthetic)",
     f"{DEMO_MARK} Sextortion demand by e-mail (synthetic)",
+)
+
+
+DEMO_REPORTS = (
+    (
+        f"{DEMO_MARK} Someone I used to date keeps messaging threats and posted where I work.",
+        "en",
+        ("investigation", "referral", "statistics"),
+    ),
+    (
+        f"{DEMO_MARK} 모르는 계정이 제 사진을 올리겠다고 협박합니다. (합성 데이터)",
+        "ko",
+        ("investigation", "takedown", "hash_sharing"),
+    ),
+)
+DEMO_SERVICES = (
+    ("[DEMO] Women's helpline (synthetic)", "hotline", "KR", "ko,en"),
+    ("[DEMO] Legal aid clinic (synthetic)", "legal_aid", "ID", "id,en"),
+    ("[DEMO] Shelter network (synthetic)", "shelter", "CI", "fr"),
 )
 
 
@@ -59,6 +79,67 @@ def load_demo(services: Services) -> str:
             operator,
             UserCreate(username=username, display_name=name, role=role, password=_password()),
         )
-    for title in DEMO_CASES:
-        services.cases.create(operator, CaseCreate(title=title))
+    cases = [services.cases.create(operator, CaseCreate(title=title)) for title in DEMO_CASES]
+    _load_portal_reports(services)
+    _load_referral_directory(services, operator)
+    _load_evidence(services, operator, cases[0].reference)
     return password
+
+
+def _load_portal_reports(services: Services) -> None:
+    """Two reports as a survivor would file them through the portal, one in Korean."""
+    for text, language, consents in DEMO_REPORTS:
+        services.cases.intake.submit(
+            ReportCreate(
+                description=text,
+                category="threat",
+                anonymous=True,
+                consents=list(consents),
+                language=language,
+                links=["https://social.example/post/demo-1"],
+            ),
+            client="demo",
+        )
+
+
+def _load_referral_directory(services: Services, operator: Actor) -> None:
+    for name, kind, country, languages in DEMO_SERVICES:
+        services.cases.referrals.add_service(
+            operator,
+            ServiceEntry(
+                name=name,
+                kind=kind,
+                country=country,
+                languages=languages,
+                contact="+00 000 000 000 (demo)",
+                description="Synthetic demo entry, not a real service.",
+            ),
+        )
+
+
+def _load_evidence(services: Services, operator: Actor, reference: str) -> None:
+    """A generated image (a coloured square, never a real photo) in the first demo case."""
+    services.evidence.add_bytes(
+        operator,
+        reference,
+        _demo_png(),
+        "demo-screenshot.png",
+        how="upload",
+        media_type="image/png",
+        sensitive=False,
+        reason="demo data",
+    )
+
+
+def _demo_png() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 200), (236, 240, 248))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 300, 60), fill=(54, 85, 143))
+    draw.text((30, 80), "[DEMO] synthetic screenshot", fill=(20, 20, 20))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
