@@ -13,7 +13,7 @@ from pathlib import Path
 from vigil.errors import ConfigurationError
 from vigil.testing.postgres import free_port
 
-START_TIMEOUT_S = 30
+START_TIMEOUT_S = 120  # a loaded 2-core CI machine can take a while to import everything
 
 
 @dataclass
