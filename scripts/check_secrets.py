@@ -7,6 +7,7 @@ services. Test fixtures that must look like secrets are listed in ALLOWED.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,8 @@ ALLOWED = {"scripts/check_secrets.py"}
 
 
 def tracked_files(root: Path) -> list[str]:
-    out = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True)
+    git = shutil.which("git") or "git"
+    out = subprocess.run([git, "ls-files", "-z"], cwd=root, capture_output=True, check=True)
     return [name for name in out.stdout.decode().split("\0") if name]
 
 

@@ -99,6 +99,29 @@ def browser(chromium_path: Path) -> Iterator[Any]:
         instance.close()
 
 
+@pytest.fixture(scope="session")
+def neutral_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Stands in for the neutral site the quick exit leaves for (no internet in tests)."""
+    import http.server
+    import threading
+
+    root = tmp_path_factory.mktemp("neutral")
+    (root / "index.html").write_text("<title>Weather</title><p>Sunny</p>")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
 def server_factory() -> Iterator[Callable[..., LiveServer]]:
     """``server_factory(home, env)`` starts ``vigil serve``; every server is stopped after."""

@@ -13,8 +13,13 @@ from vigil.logs import configure_logging
 def test_json_lines_keep_only_allowed_fields(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("INFO", json=True)
     logging.getLogger("vigil.test").info(
-        "case opened", extra={"event": "case.create", "record_id": "VG-1", "survivor_name": "Nadia R.",
-                              "contact": "+821012345678"},
+        "case opened",
+        extra={
+            "event": "case.create",
+            "record_id": "VG-1",
+            "survivor_name": "Nadia R.",
+            "contact": "+821012345678",
+        },
     )
     line = capsys.readouterr().err.strip().splitlines()[-1]
     record = json.loads(line)

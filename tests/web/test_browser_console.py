@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import http.server
 import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,26 +16,6 @@ from vigil.security import totp
 from vigil.testing.live import start_live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def neutral_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Stands in for the neutral site the quick exit leaves for (no internet in tests)."""
-    root = tmp_path_factory.mktemp("neutral")
-    (root / "index.html").write_text("<title>Weather</title><p>Sunny</p>")
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,7 @@ JavaScript; the survivor's name and contact absent from the raw database and the
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -22,25 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x03" * 64
 CANARY = "zq9canary"
-
-
-@pytest.fixture(scope="module")
-def neutral_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("neutral")
-    (root / "index.html").write_text("<title>Weather</title><p>Sunny</p>")
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture(scope="module")
