@@ -31,7 +31,8 @@ def _rows(command: Any, ctx: Any) -> list[str]:
             names = ", ".join(f"`{n}`" for n in [*param.opts, *param.secondary_opts])
             rows.append(f"| {names} | {(param.help or '').replace('|', '/')} |")
         elif param.param_type_name == "argument":
-            rows.append(f"| `{(param.name or '').upper()}` | argument: {(getattr(param, 'help', None) or '')} |")
+            described = getattr(param, "help", None) or ""
+            rows.append(f"| `{(param.name or '').upper()}` | argument: {described} |")
     return rows
 
 

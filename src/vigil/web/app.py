@@ -46,17 +46,36 @@ BODY_OVERHEAD_BYTES = 1024 * 1024
 
 def _api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
-    for module in (api_auth, api_users, api_audit, api_cases, api_linking,
-                   api_evidence, api_reports, api_referral_services, api_monitoring,
-                   api_media, api_insights):
+    for module in (
+        api_auth,
+        api_users,
+        api_audit,
+        api_cases,
+        api_linking,
+        api_evidence,
+        api_reports,
+        api_referral_services,
+        api_monitoring,
+        api_media,
+        api_insights,
+    ):
         api.include_router(module.router)
     return api
 
 
 def _console_router() -> APIRouter:
     console = APIRouter(prefix="/console", include_in_schema=False)
-    for module in (console_signin, console_home, console_users, console_audit, console_linking,
-                   console_evidence, console_cases, console_monitoring, console_insights):
+    for module in (
+        console_signin,
+        console_home,
+        console_users,
+        console_audit,
+        console_linking,
+        console_evidence,
+        console_cases,
+        console_monitoring,
+        console_insights,
+    ):
         console.include_router(module.router)
     return console
 
