@@ -31,8 +31,8 @@ serve: $(VENV)/.installed
 	$(BIN)/vigil serve
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts fuzz
+	$(BIN)/ruff format --check src tests benchmarks scripts fuzz
 
 # Supply chain and static security checks: bandit, no committed secrets, pip-audit of the lock.
 security: $(VENV)/.installed-test

@@ -15,6 +15,12 @@ def test_cli_reference_is_current() -> None:
 
 def test_reference_lists_the_commands_scripts_rely_on() -> None:
     text = render_reference()
-    for command in ("vigil serve", "vigil demo", "vigil db upgrade", "vigil user create-admin",
-                    "vigil user add", "vigil case new"):
+    for command in (
+        "vigil serve",
+        "vigil demo",
+        "vigil db upgrade",
+        "vigil user create-admin",
+        "vigil user add",
+        "vigil case new",
+    ):
         assert f"## `{command}`" in text

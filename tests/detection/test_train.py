@@ -131,3 +131,16 @@ def test_review_labels_map_onto_the_taxonomy(tmp_path: Path) -> None:
     bad.write_text('{"text": "x", "label": true}\n{"text": "no label"}\n', "utf-8")
     with pytest.raises(InvalidInput, match="line 2"):
         load_review_export(bad)
+
+
+def test_accurate_tier_writes_its_second_model(tmp_path: Path) -> None:
+    from vigil.detection import AccurateDetector
+
+    make_edos(tmp_path / "data", 80, seed=5)
+    out = tmp_path / "model"
+    train_model(tmp_path / "data", out, tier="accurate", seed=1, config=FitConfig(bits=12))
+    assert (out / "accurate" / "model.npz").is_file()
+    detector = AccurateDetector(model_dir=out).load()
+    assert detector.fallback is False
+    (result,) = detector.predict(["shut up you dumb woman"])
+    assert 0.0 <= result.score <= 1.0

@@ -18,8 +18,8 @@ from vigil.errors import (
     NotFound,
     PermissionDenied,
 )
+from vigil.hashbanks.indexes import Query
 from vigil.hashbanks.schemas import BankCreate
-from vigil.hashbanks.service import Query
 from vigil.media import exchange
 from vigil.media.hashers import PdqHasher
 from vigil.media.hashes import flip_bits, hex_to_words, random_words, words_to_hex

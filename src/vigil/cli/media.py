@@ -16,12 +16,15 @@ import typer
 
 from vigil.cli.context import handles_errors, open_services
 from vigil.errors import InvalidInput, VigilError
+from vigil.hashbanks.indexes import Query
 from vigil.hashbanks.schemas import BankCreate
-from vigil.hashbanks.service import HashBankService, Query
+from vigil.hashbanks.service import HashBankService
+from vigil.hashbanks.sharded import ShardedBankIndexes
 from vigil.media.base import PDQ_DEFAULT_THRESHOLD
 from vigil.media.exchange import FORMATS
 from vigil.media.hashers import HASHERS, PdqHasher, hasher_for
 from vigil.media.hashes import normalise_hex
+from vigil.scale import make_engine
 from vigil.security.actor import Actor
 
 app = typer.Typer(
@@ -88,6 +91,11 @@ def match(
     hashes: Path | None = typer.Option(
         None, "--hashes", help="Match hashes instead: a CSV with id and pdq columns."
     ),
+    engine: str = typer.Option(
+        "local", "--engine", help="local, or ray: shard each bank over Ray workers."
+    ),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster (--engine ray)."),
+    shards: int = typer.Option(0, "--shards", help="Shards per bank (0: one per worker)."),
 ) -> None:
     """Print one JSON line per file or hash: {"file" | "id", "matches": [...]}."""
     if bool(files) == (hashes is not None):
@@ -109,7 +117,9 @@ def match(
             md5 = HASHERS.get("md5")().hash_file(path)
             hashes_of = (*hashed.query_hashes(), ("sha256", exact.hash), ("md5", md5.hash))
             queries.append(Query(str(path), hashes_of))
-    with open_services() as services:
+    with open_services() as services, make_engine(engine, address=address) as runner:
+        if engine != "local":
+            services.hashbanks.indexes = ShardedBankIndexes(runner, shards or runner.workers)
         results = services.hashbanks.match(Actor.operator(), queries, bank_name=bank)
     for result in results:
         _line({key: result.label, "matches": [m.model_dump() for m in result.matches]})

@@ -65,6 +65,13 @@ def read_csv(stream: IO[bytes], text_column: str, id_column: str) -> Iterator[Re
 
 def _csv_records(reader: Any, text_column: str, id_column: str) -> Iterator[Record | Malformed]:
     try:
+        yield from _csv_rows(reader, text_column, id_column)
+    except csv.Error as exc:  # e.g. a field over the csv module's limit: the rest is unreadable
+        yield Malformed(reader.line_num, f"not CSV: {exc}")
+
+
+def _csv_rows(reader: Any, text_column: str, id_column: str) -> Iterator[Record | Malformed]:
+    try:
         header = next(reader)
     except StopIteration:
         return

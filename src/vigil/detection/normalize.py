@@ -148,6 +148,15 @@ def normalize(text: str) -> str:
 
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """``normalize(text)`` and, for each of its characters, the index in ``text`` it came from."""
+    # Common case: nothing after the table applies and the table kept every character in place
+    # (same length, nothing deleted), so offsets are the identity: no loop over characters.
+    quick = text.lower() if text.isascii() else text.translate(char_table())
+    if (
+        not _TRICKS.search(quick)
+        and len(quick) == len(text)
+        and not any(z in text for z in _ZERO_WIDTH)
+    ):
+        return quick, list(range(len(text)))
     table = char_table()
     chars: list[str] = []
     where: list[int] = []

@@ -29,9 +29,10 @@ import hashlib
 import json
 import sys
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 BUNDLE_FORMAT = "vigil-evidence-bundle/1"
 MANIFEST_NAME = "manifest.json"
@@ -225,25 +226,67 @@ class Report:
         return not self.problems
 
 
+#: Largest manifest, custody log or checkpoint read into memory; item files are streamed.
+MAX_JSON_BYTES = 64 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+class BundleError(Exception):
+    """The bundle cannot be read safely (too large, outside its folder, damaged)."""
+
+
 class _Source:
-    """A bundle as a zip file or an extracted folder."""
+    """A bundle as a zip file or an extracted folder; only its own listed files are read."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.zip: zipfile.ZipFile | None = None
         if path.is_dir():
             self.names = sorted(
-                p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()
+                p.relative_to(path).as_posix()
+                for p in path.rglob("*")
+                if p.is_file() and not p.is_symlink()
             )
         else:
             self.zip = zipfile.ZipFile(path)
             infos = [i for i in self.zip.infolist() if not i.is_dir()]
             self.names = [i.filename for i in infos]
+        self._listed = set(self.names)
 
-    def read(self, name: str) -> bytes:
+    def open(self, name: str) -> IO[bytes]:
+        # Names come from the (untrusted) manifest: never open anything the bundle lacks,
+        # so "../../etc/passwd" or "/dev/zero" is "missing", not read.
+        if not isinstance(name, str) or name not in self._listed:
+            raise KeyError(name)
         if self.zip is not None:
-            return self.zip.read(name)
-        return (self.path / name).read_bytes()
+            return self.zip.open(name)
+        target = (self.path / name).resolve()
+        if not target.is_relative_to(self.path.resolve()):
+            raise BundleError(f"{name}: points outside the bundle folder")
+        return target.open("rb")
+
+    def read(self, name: str, limit: int = MAX_JSON_BYTES) -> bytes:
+        if (
+            self.zip is not None
+            and name in self._listed
+            and self.zip.getinfo(name).file_size > limit
+        ):
+            raise BundleError(f"{name}: larger than {limit} bytes")
+        with self.open(name) as handle:
+            data = handle.read(limit + 1)  # a zip member stops at its declared size
+        if len(data) > limit:
+            raise BundleError(f"{name}: larger than {limit} bytes")
+        return data
+
+    def digests(self, name: str) -> tuple[str, str, int]:
+        """SHA-256, SHA-512 and size of a file, read in chunks (evidence can be large)."""
+        sha256, sha512, size = hashlib.sha256(), hashlib.sha512(), 0
+        with self.open(name) as handle:
+            while chunk := handle.read(_CHUNK):
+                sha256.update(chunk)
+                sha512.update(chunk)
+                size += len(chunk)
+        return sha256.hexdigest(), sha512.hexdigest(), size
 
     def close(self) -> None:
         if self.zip is not None:
@@ -274,10 +317,8 @@ def _check_files(source: _Source, manifest: dict[str, Any], report: Report) -> N
         if name not in source.names:
             report.problems.append(f"{name}: listed in the manifest but missing")
             continue
-        data = source.read(name)
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256") or len(data) != entry.get(
-            "size"
-        ):
+        sha256, _, size = source.digests(name)
+        if sha256 != entry.get("sha256") or size != entry.get("size"):
             report.problems.append(f"{name}: SHA-256 does not match the manifest; file changed")
 
 
@@ -315,13 +356,11 @@ def _check_items(
                 report.problems.append(f"{name}: no file, yet never deleted")
             continue
         try:
-            data = source.read(path)
+            sha256, sha512, _ = source.digests(path)
         except (KeyError, FileNotFoundError, TypeError):
             report.problems.append(f"{name}: file {path} is missing")
             continue
-        if hashlib.sha256(data).hexdigest() != meta.get("sha256") or hashlib.sha512(
-            data
-        ).hexdigest() != meta.get("sha512"):
+        if sha256 != meta.get("sha256") or sha512 != meta.get("sha512"):
             report.problems.append(f"{name}: {path} does not match the hashes taken at ingest")
     for uid in {e.get("item") for e in events} - listed - {None}:
         report.problems.append(f"item {uid}: in the custody log but not in the manifest")
@@ -337,6 +376,22 @@ def verify_bundle(path: Path, public_key: str | None = None) -> Report:
         return report
     try:
         _verify(source, public_key, report)
+    except BundleError as exc:
+        report.problems.append(str(exc))
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+        TypeError,
+        AttributeError,
+        ValueError,
+        KeyError,
+    ) as exc:
+        # Whatever a damaged or hostile bundle makes fail, the answer is "not verified".
+        report.problems.append(f"bundle: damaged or malformed ({exc.__class__.__name__})")
     finally:
         source.close()
     return report

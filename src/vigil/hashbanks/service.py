@@ -1,15 +1,10 @@
-"""The hash-bank service: banks in the database, matching through in-memory indexes.
-
-Each bank's matcher (``vigil.media.matching``) is built from the database on first use and
-then kept in step incrementally: new rows are added, withdrawn ones removed, without a rebuild.
-"""
+"""The hash-bank service: banks in the database, matching through in-memory indexes
+(``vigil.hashbanks.indexes``), exchange with partners, withdrawal."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -19,6 +14,7 @@ from sqlalchemy.orm import Session
 from vigil.cases.service import CaseService
 from vigil.clock import utcnow
 from vigil.errors import Conflict, ConsentRequired, InvalidInput, NotFound
+from vigil.hashbanks.indexes import EXACT_TYPES, BankIndexes, Query
 from vigil.hashbanks.schemas import (
     BankCreate,
     BankPublic,
@@ -29,8 +25,7 @@ from vigil.hashbanks.schemas import (
 )
 from vigil.media import exchange
 from vigil.media.base import HashResult
-from vigil.media.hashers import PDQ, PDQ_FRAME, PdqHasher, hasher_for
-from vigil.media.matching import DEFAULT_THRESHOLDS, Matcher
+from vigil.media.hashers import PDQ, PdqHasher, hasher_for
 from vigil.security.actor import Actor
 from vigil.security.audit import AuditLog
 from vigil.security.authorization import Authorizer
@@ -40,27 +35,7 @@ from vigil.storage.database import Database
 from vigil.storage.tables.media import MediaBank, MediaExport, MediaHash, MediaMatch
 
 SIGNING_KEY_FILE = "media-signing.key"
-EXACT_TYPES = ("md5", "sha256")
 INSERT_BATCH = 5000
-
-
-@dataclass
-class _Cached:
-    matcher: Matcher
-    max_id: int
-    withdrawn: int
-
-
-@dataclass(frozen=True)
-class Query:
-    """One thing to match: a label (file name or id) and its (kind, hex) hashes."""
-
-    label: str
-    hashes: tuple[tuple[str, str], ...]
-
-    @classmethod
-    def from_result(cls, label: str, result: HashResult) -> Query:
-        return cls(label, result.query_hashes())
 
 
 class HashBankService:
@@ -71,8 +46,7 @@ class HashBankService:
         self.audit = audit
         self.authorizer = authorizer
         self.keys_dir = keys_dir
-        self._matchers: dict[int, _Cached] = {}
-        self._lock = threading.Lock()
+        self.indexes = BankIndexes()
 
     # ---- banks ---------------------------------------------------------------------------
 
@@ -427,7 +401,7 @@ class HashBankService:
             ]
             total = 0
             for bank in sorted(banks, key=lambda b: b.kind != "negative"):
-                found = self._match_bank(session, bank, queries)
+                found = self.indexes.match_bank(session, bank, queries)
                 for result, query, items in zip(results, queries, found, strict=True):
                     if bank.kind == "negative":
                         result.suppressed_by_negative_bank |= bool(items)
@@ -463,71 +437,3 @@ class HashBankService:
                 purpose=f"{len(queries)} queries, {total} matches",
             )
             return results
-
-    def _match_bank(
-        self, session: Session, bank: MediaBank, queries: Sequence[Query]
-    ) -> list[list[tuple[int, int, str]]]:
-        matcher = self._matcher(session, bank.id)
-        found = [
-            [(m.item, m.distance, m.kind) for m in items]
-            for items in matcher.match([q.hashes for q in queries], threshold=bank.threshold)
-        ]
-        exact = {(k, v) for q in queries for k, v in q.hashes if k in EXACT_TYPES}
-        if exact:
-            hits: dict[tuple[str, str], int] = {}
-            for kind in EXACT_TYPES:
-                values = [v for k, v in exact if k == kind]
-                for hid, value in session.execute(
-                    select(MediaHash.id, MediaHash.value).where(
-                        MediaHash.bank_id == bank.id,
-                        MediaHash.status == "active",
-                        MediaHash.signal_type == kind,
-                        MediaHash.value.in_(values),
-                    )
-                ):
-                    hits[(kind, value)] = hid
-            for items, query in zip(found, queries, strict=True):
-                seen = {item for item, _, _ in items}
-                for key in query.hashes:
-                    if key in hits and hits[key] not in seen:
-                        items.insert(0, (hits[key], 0, key[0]))
-                        seen.add(hits[key])
-        return found
-
-    def _matcher(self, session: Session, bank_id: int) -> Matcher:
-        """The bank's matcher, brought up to date incrementally."""
-        max_id, withdrawn = session.execute(
-            select(
-                func.coalesce(func.max(MediaHash.id), 0),
-                func.count().filter(MediaHash.status == "withdrawn"),
-            ).where(MediaHash.bank_id == bank_id)
-        ).one()
-        with self._lock:
-            cached = self._matchers.get(bank_id)
-            if cached is None:
-                cached = _Cached(Matcher(thresholds=dict(DEFAULT_THRESHOLDS)), 0, 0)
-                self._matchers[bank_id] = cached
-            if max_id > cached.max_id:
-                rows = session.execute(
-                    select(
-                        MediaHash.id, MediaHash.primary_id, MediaHash.signal_type, MediaHash.value
-                    ).where(
-                        MediaHash.bank_id == bank_id,
-                        MediaHash.id > cached.max_id,
-                        MediaHash.status == "active",
-                        MediaHash.signal_type.in_((PDQ, PDQ_FRAME)),
-                    )
-                ).all()
-                cached.matcher.add((p or i, t, v) for i, p, t, v in rows)
-                cached.max_id = int(max_id)
-            if withdrawn != cached.withdrawn:
-                gone = session.scalars(
-                    select(MediaHash.id).where(
-                        MediaHash.bank_id == bank_id,
-                        MediaHash.status == "withdrawn",
-                        MediaHash.primary_id.is_(None),
-                    )
-                )
-                cached.matcher.remove(list(gone))
-                cached.withdrawn = int(withdrawn)
-            return cached.matcher

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -126,31 +127,61 @@ class Verified:
     fingerprint: str
 
 
-def verify(data: bytes, *, trusted: set[str] | None = None) -> Verified:
-    """Check the signature and both file hashes; ``trusted``: allowed key fingerprints."""
+#: Largest file a package may hold: real ones are a few KiB; a zip bomb is refused unread.
+MAX_MEMBER_BYTES = 16 * 1024 * 1024
+_MEMBERS = ("manifest.json", "manifest.sig", "tables.json", "tables.csv")
+# What a damaged or hostile zip raises while being read (besides BadZipFile).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    KeyError,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+    zlib.error,
+)
+
+
+def _read_members(data: bytes) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            files = {
-                n: archive.read(n)
-                for n in ("manifest.json", "manifest.sig", "tables.json", "tables.csv")
-            }
-    except (zipfile.BadZipFile, KeyError):
+            infos = [archive.getinfo(n) for n in _MEMBERS]
+            if any(i.file_size > MAX_MEMBER_BYTES for i in infos):
+                raise InvalidInput("not a Vigil statistics package: a file in it is too large")
+            # zipfile stops at the declared size, so a lying header cannot inflate further.
+            return {i.filename: archive.read(i) for i in infos}
+    except _ZIP_ERRORS:
         raise InvalidInput("not a Vigil statistics package") from None
-    manifest = json.loads(files["manifest.json"])
-    if manifest.get("format") != FORMAT:
-        raise InvalidInput("unknown package format")
-    public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["public_key"]))
+
+
+def verify(data: bytes, *, trusted: set[str] | None = None) -> Verified:
+    """Check the signature and both file hashes; ``trusted``: allowed key fingerprints."""
+    files = _read_members(data)
+    try:
+        manifest = json.loads(files["manifest.json"])
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise InvalidInput("unknown package format")
+        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["public_key"]))
+    except (ValueError, TypeError, KeyError, RecursionError):
+        raise InvalidInput("not a Vigil statistics package: the manifest is malformed") from None
     try:
         public.verify(bytes.fromhex(files["manifest.sig"].decode()), files["manifest.json"])
     except (InvalidSignature, ValueError):
         raise IntegrityError("the package signature does not verify") from None
-    for name in ("tables.json", "tables.csv"):
-        if hashlib.sha256(files[name]).hexdigest() != manifest["files"][name]:
-            raise IntegrityError(f"{name} was changed after signing")
-    print_ = fingerprint(manifest["public_key"])
-    if trusted is not None and print_ not in trusted:
-        raise IntegrityError(f"the package is signed by an unknown key ({print_})")
-    return Verified(manifest, json.loads(files["tables.json"])["tables"], print_)
+    try:
+        for name in ("tables.json", "tables.csv"):
+            if hashlib.sha256(files[name]).hexdigest() != manifest["files"][name]:
+                raise IntegrityError(f"{name} was changed after signing")
+        print_ = fingerprint(manifest["public_key"])
+        if trusted is not None and print_ not in trusted:
+            raise IntegrityError(f"the package is signed by an unknown key ({print_})")
+        tables = json.loads(files["tables.json"])["tables"]
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            raise InvalidInput("not a Vigil statistics package: tables.json is malformed")
+    except (ValueError, TypeError, KeyError, RecursionError):
+        raise InvalidInput("not a Vigil statistics package: it is malformed") from None
+    return Verified(manifest, tables, print_)
 
 
 def _sum(values: list[int | None]) -> int | None:

@@ -41,6 +41,8 @@ _HEX_LENGTH = {"pdq": 64, "md5": 32, "sha256": 64}
 #: Largest list read in one go (a 10M-hash list is about 700 MB of CSV; split bigger ones).
 MAX_LIST_BYTES = 1024 * 1024 * 1024
 SIGNATURE_ALGORITHM = "Ed25519"
+#: How much of a list format detection looks at: a 200 MB single line is not copied again.
+_SNIFF_CHARS = 8192
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ class PdqCsv(ExchangeFormat):
 
     @classmethod
     def sniff(cls, text: str) -> bool:
-        header = text.split("\n", 1)[0].lower()
+        header = text[:_SNIFF_CHARS].split("\n", 1)[0].lower()
         return "pdq" in [c.strip() for c in header.split(",")]
 
     def read(self, text: str) -> list[Signal]:
@@ -150,7 +152,7 @@ class HmaCsv(ExchangeFormat):
 
     @classmethod
     def sniff(cls, text: str) -> bool:
-        header = [c.strip() for c in text.split("\n", 1)[0].lower().split(",")]
+        header = [c.strip() for c in text[:_SNIFF_CHARS].split("\n", 1)[0].lower().split(",")]
         return "signal_type" in header and "signal_value" in header
 
     def read(self, text: str) -> list[Signal]:
@@ -183,7 +185,7 @@ class StopNciiList(ExchangeFormat):
 
     @classmethod
     def sniff(cls, text: str) -> bool:
-        head = text.lstrip()[:200]
+        head = text[:_SNIFF_CHARS].lstrip()[:200]
         return (head.startswith("{") and cls.marker in head) or _all_hex_lines(text)
 
     def read(self, text: str) -> list[Signal]:
@@ -197,6 +199,8 @@ class StopNciiList(ExchangeFormat):
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"not JSON: {exc.msg} at line {exc.lineno}") from None
+        except RecursionError:
+            raise InvalidInput("not JSON: nested too deeply") from None
         if not isinstance(document, dict) or document.get("format") != self.marker:
             raise InvalidInput(f"not a {self.marker} document")
         signals: list[Signal] = []
@@ -239,7 +243,10 @@ class StopNciiList(ExchangeFormat):
 
 
 def _all_hex_lines(text: str) -> bool:
-    lines = [line.strip() for line in text.splitlines()[:20] if line.strip()]
+    head = text[:_SNIFF_CHARS].splitlines()
+    if len(text) > _SNIFF_CHARS:
+        head = head[:-1]  # possibly cut short
+    lines = [line.strip() for line in head[:20] if line.strip()]
     return bool(lines) and all(
         len(line) == 64 and all(c in "0123456789abcdefABCDEF" for c in line) for line in lines
     )
@@ -317,7 +324,7 @@ def verify(data: bytes, signature: bytes, trusted: Ed25519PublicKey) -> str:
             raise IntegrityError("signature: unsupported algorithm")
         raw = base64.b64decode(document["signature"], validate=True)
         trusted.verify(raw, data)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise IntegrityError("signature file is malformed") from None
     except InvalidSignature:
         raise IntegrityError(

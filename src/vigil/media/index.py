@@ -131,7 +131,12 @@ def _expand(starts: I64, counts: I64) -> I64:
 
 
 def _verify(
-    words: Words, alive: npt.NDArray[np.bool_], queries: Words, qidx: I64, pos: I64, radius: int
+    words: Words,
+    alive: npt.NDArray[np.bool_] | None,
+    queries: Words,
+    qidx: I64,
+    pos: I64,
+    radius: int,
 ) -> tuple[I64, I64, I64]:
     """Keep candidates within ``radius``; ``words`` is the (4, N) word-major copy of the codes.
 
@@ -144,8 +149,10 @@ def _verify(
             dist += np.bitwise_count(words[w].take(pos) ^ queries[:, w].take(qidx))
         near = np.flatnonzero(dist <= radius)
         qidx, pos, dist = qidx.take(near), pos.take(near), dist.take(near)
-    keep = alive.take(pos)
-    return qidx[keep], pos[keep], dist[keep].astype(np.int64)
+    if alive is not None:
+        keep = alive.take(pos)
+        qidx, pos, dist = qidx[keep], pos[keep], dist[keep]
+    return qidx, pos, dist.astype(np.int64)
 
 
 class _Segment:
@@ -166,8 +173,13 @@ class _Segment:
         self.ids: npt.NDArray[np.int64] | npt.NDArray[np.uint32] = (
             ids.astype(np.uint32) if small else ids
         )
-        self.alive = np.ones(len(ids), dtype=np.bool_) if alive is None else alive
+        # None until the first removal: 10 MB saved on a 10M-hash segment that never shrinks.
+        self.alive = None if alive is None or bool(alive.all()) else alive
         self.tables = self._build() if tables is None else tables
+
+    def mask(self) -> npt.NDArray[np.bool_]:
+        """Which rows are live (all of them until something is removed)."""
+        return np.ones(len(self.ids), dtype=np.bool_) if self.alive is None else self.alive
 
     @property
     def codes(self) -> Words:
@@ -189,10 +201,11 @@ class _Segment:
 
     @property
     def live(self) -> int:
-        return int(self.alive.sum())
+        return len(self.ids) if self.alive is None else int(self.alive.sum())
 
     def nbytes(self) -> int:
-        size = self.words.nbytes + self.ids.nbytes + self.alive.nbytes
+        size = self.words.nbytes + self.ids.nbytes
+        size += 0 if self.alive is None else self.alive.nbytes
         return size + sum(off.nbytes + order.nbytes for _, _, off, order in self.tables)
 
     def search(self, queries: Words, radius: int) -> tuple[I64, I64, I64]:
@@ -247,7 +260,8 @@ class _Segment:
             dist = np.zeros((len(block), len(self.ids)), dtype=np.int64)
             for w in range(HASH_WORDS):
                 dist += np.bitwise_count(block[:, w, None] ^ self.words[w][None, :])
-            dist[:, ~self.alive] = HASH_BITS + 1
+            if self.alive is not None:
+                dist[:, ~self.alive] = HASH_BITS + 1
             q, p = np.nonzero(dist <= radius)
             out.append((q.astype(np.int64) + i, self.ids[p].astype(np.int64), dist[q, p]))
         return tuple(np.concatenate(part) for part in zip(*out, strict=True))  # type: ignore[return-value]
@@ -288,7 +302,7 @@ class _SegmentedIndex(Index):
         # Binary-counter merging: a segment never sits beside a smaller-or-equal older one.
         while len(segments) > 1 and segments[-1].live * 2 >= segments[-2].live:
             newer, older = segments.pop(), segments.pop()
-            keep_o, keep_n = older.alive, newer.alive
+            keep_o, keep_n = older.mask(), newer.mask()
             segments.append(
                 self._new_segment(
                     np.concatenate([older.codes[keep_o], newer.codes[keep_n]]),
@@ -301,9 +315,12 @@ class _SegmentedIndex(Index):
         targets = _as_ids(ids)
         removed = 0
         for segment in self._segments:
-            hit = np.isin(segment.ids, targets) & segment.alive
+            hit = np.isin(segment.ids, targets) & segment.mask()
             removed += int(hit.sum())
-            segment.alive[hit] = False
+            if hit.any():
+                alive = segment.mask().copy()
+                alive[hit] = False
+                segment.alive = alive
         return removed
 
     def search(self, queries: Words, radius: int) -> list[Match]:
@@ -354,7 +371,7 @@ class _SegmentedIndex(Index):
         for s, segment in enumerate(self._segments):
             arrays[f"s{s}_words"] = segment.words
             arrays[f"s{s}_ids"] = segment.ids
-            arrays[f"s{s}_alive"] = segment.alive
+            arrays[f"s{s}_alive"] = segment.mask()
             arrays[f"s{s}_layout"] = np.array(
                 [(start, width) for start, width, _, _ in segment.tables], dtype=np.int64
             ).reshape(-1, 2)

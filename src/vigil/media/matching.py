@@ -18,8 +18,9 @@ from vigil.media.hashers import PDQ, PDQ_FRAME
 from vigil.media.hashes import hex_to_words
 from vigil.media.index import MultiIndexHashIndex
 
-#: The frame hash has its own threshold, chosen with benchmarks/media.py: 94% of 5% crops
-#: within it, unrelated generated images 48 bits or more apart.
+#: The frame hash has its own threshold, chosen with benchmarks/media.py: about 94% of 5% crops
+#: within it, and at most one false match in a million unrelated pairs (images of PDQ quality
+#: below 30 get no frame hash). PDQ distances are even (128 bits set each), so 28 = 29.
 PDQ_FRAME_THRESHOLD = 28
 DEFAULT_THRESHOLDS: Mapping[str, int] = {PDQ: PDQ_DEFAULT_THRESHOLD, PDQ_FRAME: PDQ_FRAME_THRESHOLD}
 #: Kinds in order of preference when an item matches through several.

@@ -11,9 +11,10 @@ Plain PDQ keys on DCT frequencies up to 16 cycles per image, so moving the conte
   (the scales a 5-20% crop produces) and nudged by ``FRAME_SHIFT`` of the canvas each way (what
   is left of the crop's offset after centring). The frame hash has its own threshold.
 
-Measured on generated images (``benchmarks/media.py``): canvas 2 with nine nudges finds 94% of
-5% crops at distance 28, while unrelated images stay 48 bits or more apart; a canvas of 3 or 4
-without nudges trades recall for false matches (unrelated pairs as close as 12 bits).
+Measured on generated images (``benchmarks/media.py``): canvas 2 with nine nudges finds about
+94% of 5% crops at distance 28; over a million unrelated pairs the closest frame hashes came
+26-32 bits apart, so images of low PDQ quality get no frame hash. A canvas of 3 or 4 without
+nudges trades recall for false matches (unrelated pairs as close as 12 bits).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+#: No frame hash for near-flat images (PDQ quality below this): their frames are generic and
+#: were the source of the few false frame matches measured.
+FRAME_MIN_QUALITY = 30
 #: Canvas size relative to the image for the frame hash.
 FRAME_CANVAS = 2.0
 #: Query-side nudges of the content on the canvas, as a fraction of the canvas side.

@@ -207,6 +207,8 @@ def post_from_json_line(line: str, *, platform: str | None = None) -> Post:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"not JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise InvalidInput("not JSON: nested too deeply") from None
     if not isinstance(record, dict):
         raise InvalidInput("each line must be a JSON object")
     return post_from_record(record, platform=platform)

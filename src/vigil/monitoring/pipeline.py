@@ -133,6 +133,7 @@ class Pipeline:
                 continue
             unique.setdefault(item.post.key, item.post)
         with self.db.transaction() as session:
+            store.tune_for_bulk(session)
             known = store.existing_keys(session, list(unique))
         posts = [p for k, p in unique.items() if k not in known]
         stats.duplicates += len(batch) - len(errors) - len(posts)
@@ -151,6 +152,7 @@ class Pipeline:
                 if detection is DETECTION_FAILED:
                     row["error"] = "detection failed; run the post through vigil scan again"
         with self.db.transaction() as session:
+            store.tune_for_bulk(session)
             # Keys were checked just before; a post another writer stored meanwhile is
             # skipped by the insert (and counted as stored here: the count is advisory).
             store.insert_posts(session, rows)

@@ -7,6 +7,7 @@ before anything is written into place.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -15,6 +16,7 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -112,6 +114,29 @@ def _safe_name(name: str) -> PurePosixPath:
     return path
 
 
+#: Largest manifest read; a real one lists a few thousand files in well under 1 MiB.
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+
+def _read_manifest(archive: tarfile.TarFile) -> dict[str, str]:
+    first = archive.next()
+    if first is None or first.name != MANIFEST or not first.isfile():
+        raise InvalidInput("not a Vigil backup: the manifest is missing")
+    if first.size > MAX_MANIFEST_BYTES:
+        raise InvalidInput("not a Vigil backup: the manifest is too large")
+    handle = archive.extractfile(first)
+    assert handle is not None
+    try:
+        files = json.loads(handle.read())["files"]
+    except (ValueError, TypeError, KeyError, RecursionError):
+        raise InvalidInput("not a Vigil backup: the manifest is malformed") from None
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        raise InvalidInput("not a Vigil backup: the manifest is malformed")
+    return files
+
+
 def restore_backup(settings: VigilSettings, archive_path: Path, *, force: bool = False) -> int:
     """Restore into ``settings.home``; refuses a folder that already holds a database."""
     database = _sqlite_path(settings)
@@ -131,25 +156,31 @@ def restore_backup(settings: VigilSettings, archive_path: Path, *, force: bool =
             dir=settings.home.parent if settings.home.parent.exists() else None,
         ) as tmp,
     ):
-        member = archive.getmember(MANIFEST) if MANIFEST in archive.getnames() else None
-        handle = archive.extractfile(member) if member else None
-        if handle is None:
-            raise InvalidInput("not a Vigil backup: the manifest is missing")
-        manifest = json.loads(handle.read())
-        expected: dict[str, str] = manifest["files"]
-        staging = Path(tmp)
-        for item in archive.getmembers():
-            if item.name == MANIFEST:
-                continue
-            relative = _safe_name(item.name)
-            if not item.isfile() or item.name not in expected:
-                raise IntegrityError(f"backup holds a file the manifest does not list: {item.name}")
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            source = archive.extractfile(item)
-            assert source is not None
-            with target.open("wb") as out:
-                shutil.copyfileobj(source, out, _CHUNK)
+        # Read the archive once, in order (the manifest is written first): a member the
+        # manifest does not list stops the restore before any more is decompressed.
+        try:
+            expected = _read_manifest(archive)
+            staging = Path(tmp)
+            room = shutil.disk_usage(staging).free
+            for item in archive:  # from the first member again, the manifest included
+                if item.name == MANIFEST and item.offset == 0:
+                    continue
+                relative = _safe_name(item.name)
+                if not item.isfile() or item.name not in expected:
+                    raise IntegrityError(
+                        f"backup holds a file the manifest does not list: {item.name}"
+                    )
+                room -= item.size
+                if room < 0:
+                    raise InvalidInput("not enough free disk space to restore this backup")
+                target = staging / relative
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                source = archive.extractfile(item)
+                assert source is not None
+                with target.open("wb") as out:
+                    shutil.copyfileobj(source, out, _CHUNK)
+        except (EOFError, tarfile.TarError, gzip.BadGzipFile, zlib.error) as exc:
+            raise InvalidInput(f"not a Vigil backup: damaged archive ({exc})") from None
         for name, digest in expected.items():
             path = staging / _safe_name(name)
             if not path.exists():

@@ -6,7 +6,7 @@ import csv
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from vigil.errors import InvalidInput, VigilError
 from vigil.monitoring.base import Fetched, Source
@@ -25,6 +25,22 @@ def _path(config: Mapping[str, Any]) -> Path:
     return Path(str(config["path"])).expanduser()
 
 
+#: Longest line read: a post is a few KiB; a 200 MB line is skipped, not decoded.
+MAX_LINE_BYTES = 1024 * 1024
+
+
+def _lines(handle: BinaryIO) -> Iterator[tuple[bytes | None, int]]:
+    """Each line with its length; ``None`` for a line over ``MAX_LINE_BYTES`` (skipped)."""
+    while raw := handle.readline(MAX_LINE_BYTES + 1):
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield raw, len(raw)
+            continue
+        length = len(raw)
+        while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+            length += len(rest)
+        yield None, length + len(rest)
+
+
 def read_jsonl(
     path: Path, start: Mapping[str, Any], platform: str | None, state: dict[str, Any]
 ) -> Iterator[Fetched]:
@@ -39,9 +55,16 @@ def read_jsonl(
     state.update(offset=offset, line=line_no)
     with path.open("rb") as handle:
         handle.seek(offset)
-        for raw in handle:
-            complete = raw.endswith(b"\n")
+        for raw, length in _lines(handle):
             line_no += 1
+            if raw is None:  # never held in memory whole: one bad line, then the next
+                offset += length
+                state.update(offset=offset, line=line_no)
+                yield Fetched(
+                    error=f"line longer than {MAX_LINE_BYTES} bytes", item=f"line {line_no}"
+                )
+                continue
+            complete = raw.endswith(b"\n")
             text = raw.decode("utf-8", errors="replace").strip()
             if not text:
                 offset += len(raw)
@@ -58,6 +81,11 @@ def read_jsonl(
                 offset += len(raw)
                 state.update(offset=offset, line=line_no)
                 yield Fetched(error=f"not JSON: {exc.msg}", item=f"line {line_no}")
+                continue
+            except RecursionError:  # hostile nesting: one bad line, not a crash
+                offset += len(raw)
+                state.update(offset=offset, line=line_no)
+                yield Fetched(error="not JSON: nested too deeply", item=f"line {line_no}")
                 continue
             except VigilError as exc:
                 offset += len(raw)
@@ -100,17 +128,20 @@ def read_csv(
     state.update(rows=done)
     with path.open(newline="", encoding="utf-8", errors="replace") as handle:
         reader = csv.DictReader(handle, delimiter=delimiter)
-        for index, row in enumerate(reader, start=1):
-            if index <= done:
-                continue
-            try:
-                post = post_from_record(_csv_record(row), platform=platform)
-            except VigilError as exc:
+        try:
+            for index, row in enumerate(reader, start=1):
+                if index <= done:
+                    continue
+                try:
+                    post = post_from_record(_csv_record(row), platform=platform)
+                except VigilError as exc:
+                    state.update(rows=index)
+                    yield Fetched(error=exc.message, item=f"row {index}")
+                    continue
                 state.update(rows=index)
-                yield Fetched(error=exc.message, item=f"row {index}")
-                continue
-            state.update(rows=index)
-            yield Fetched(post=post)
+                yield Fetched(post=post)
+        except csv.Error as exc:  # e.g. a field over the csv module's size limit
+            yield Fetched(error=f"not CSV: {exc}", item=f"line {reader.line_num}")
 
 
 class JsonlFileSource(Source):

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from vigil.errors import InvalidInput, PayloadTooLarge
+from vigil.hashbanks.indexes import Query
 from vigil.hashbanks.schemas import (
     BankCreate,
     BankPublic,
@@ -17,7 +18,6 @@ from vigil.hashbanks.schemas import (
     ImportReport,
     QueryMatches,
 )
-from vigil.hashbanks.service import Query
 from vigil.media.hashes import normalise_hex
 from vigil.security.accounts import AuthContext
 from vigil.security.permissions import Action

@@ -75,10 +75,14 @@ def _records(raw: bytes, content_type: str) -> list[Any]:
             return [json.loads(line) for line in text.splitlines() if line.strip()]
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"line is not JSON: {exc.msg}") from None
+        except RecursionError:
+            raise InvalidInput("line is not JSON: nested too deeply") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"body is not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InvalidInput("body is not JSON: nested too deeply") from None
     if isinstance(data, dict):
         data = data.get("posts", [data])
     if not isinstance(data, list):

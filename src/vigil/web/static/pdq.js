@@ -24,6 +24,7 @@
   "use strict";
 
   var SIDE = 64;
+  var FRAME_MIN_QUALITY = 30;
   var COEFFS = 16;
   var DCT = (function () {
     var m = new Float64Array(COEFFS * SIDE);
@@ -317,7 +318,9 @@
         var trimmedData = trimUniformBorders(data);
         var trimmed = trimmedData === data ? null : hashImageData(trimmedData).hash;
         return {
-          hash: plain.hash, quality: plain.quality, trimmed: trimmed, frame: frameHash(trimmedData),
+          hash: plain.hash, quality: plain.quality, trimmed: trimmed,
+          // Near-flat images get no frame hash (FRAME_MIN_QUALITY in vigil.media.robust).
+          frame: plain.quality >= FRAME_MIN_QUALITY ? frameHash(trimmedData) : null,
         };
       });
   }
