@@ -72,15 +72,18 @@ def _read_hash_csv(path: Path) -> list[tuple[str, str]]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read {path.name}: {exc}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
-    if "id" not in fields or "pdq" not in fields:
-        raise InvalidInput(f"{path.name} needs the columns id and pdq")
-    reader.fieldnames = fields
-    return [
-        ((row.get("id") or "").strip(), normalise_hex(row.get("pdq") or "", field=f"line {n}"))
-        for n, row in enumerate(reader, start=2)
-    ]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        if "id" not in fields or "pdq" not in fields:
+            raise InvalidInput(f"{path.name} needs the columns id and pdq")
+        reader.fieldnames = fields
+        return [
+            ((row.get("id") or "").strip(), normalise_hex(row.get("pdq") or "", field=f"line {n}"))
+            for n, row in enumerate(reader, start=2)
+        ]
+    except csv.Error as exc:
+        raise InvalidInput(f"{path.name} line {reader.line_num}: not CSV ({exc})") from None
 
 
 @app.command("match")

@@ -371,7 +371,16 @@ def verify_bundle(path: Path, public_key: str | None = None) -> Report:
     report = Report()
     try:
         source = _Source(path)
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (
+        OSError,
+        zipfile.BadZipFile,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+        ValueError,
+        IndexError,  # a member with an empty name breaks ZipInfo.is_dir()
+    ) as exc:
         report.problems.append(f"{path.name}: cannot be opened ({exc.__class__.__name__})")
         return report
     try:

@@ -140,6 +140,7 @@ _ZIP_ERRORS = (
     NotImplementedError,
     ValueError,
     zlib.error,
+    IndexError,
 )
 
 

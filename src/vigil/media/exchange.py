@@ -107,14 +107,18 @@ class ExchangeFormat(abc.ABC):
 
 
 def _csv_rows(text: str, required: tuple[str, ...]) -> Iterable[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
-    missing = [c for c in required if c not in fields]
-    if missing:
-        raise InvalidInput(f"CSV lacks the column(s) {', '.join(missing)}")
-    reader.fieldnames = fields
-    for number, row in enumerate(reader, start=2):
-        yield number, {k: (v or "") for k, v in row.items() if k is not None}
+    # newline="": the csv module handles line ends itself (a lone CR is not an error then).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        missing = [c for c in required if c not in fields]
+        if missing:
+            raise InvalidInput(f"CSV lacks the column(s) {', '.join(missing)}")
+        reader.fieldnames = fields
+        for number, row in enumerate(reader, start=2):
+            yield number, {k: (v or "") for k, v in row.items() if k is not None}
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise InvalidInput(f"line {reader.line_num}: not CSV ({exc})") from None
 
 
 class PdqCsv(ExchangeFormat):

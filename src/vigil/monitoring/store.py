@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, text, tuple_, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,17 +36,32 @@ def tune_for_bulk(session: Session) -> None:
         session.execute(text(f"PRAGMA cache_size=-{SQLITE_BULK_CACHE_KIB}"))
 
 
-def existing_keys(session: Session, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        chunk = keys[start : start + LOOKUP_CHUNK]
-        rows = session.execute(
-            select(MonitorPost.platform, MonitorPost.post_id).where(
-                tuple_(MonitorPost.platform, MonitorPost.post_id).in_(chunk)
+def _by_platform(keys: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for platform, post_id in keys:
+        grouped.setdefault(platform, []).append(post_id)
+    return grouped
+
+
+def _lookup(session: Session, keys: Sequence[tuple[str, str]], *columns: Any) -> list[Any]:
+    """Rows for (platform, post id) keys. ``platform = ? AND post_id IN (...)`` uses the
+    unique index; a row-value ``(platform, post_id) IN (...)`` makes SQLite scan the table."""
+    rows: list[Any] = []
+    for platform, ids in _by_platform(keys).items():
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            rows.extend(
+                session.execute(
+                    select(*columns).where(
+                        MonitorPost.platform == platform,
+                        MonitorPost.post_id.in_(ids[start : start + LOOKUP_CHUNK]),
+                    )
+                )
             )
-        )
-        found.update((p, i) for p, i in rows)
-    return found
+    return rows
+
+
+def existing_keys(session: Session, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    return {(p, i) for p, i in _lookup(session, keys, MonitorPost.platform, MonitorPost.post_id)}
 
 
 def insert_posts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -63,16 +78,12 @@ def insert_posts(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
 
 
 def post_ids(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    out: dict[tuple[str, str], int] = {}
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        chunk = keys[start : start + LOOKUP_CHUNK]
-        for pid, platform, post_id in session.execute(
-            select(MonitorPost.id, MonitorPost.platform, MonitorPost.post_id).where(
-                tuple_(MonitorPost.platform, MonitorPost.post_id).in_(chunk)
-            )
-        ):
-            out[(platform, post_id)] = pid
-    return out
+    return {
+        (p, i): pid
+        for pid, p, i in _lookup(
+            session, keys, MonitorPost.id, MonitorPost.platform, MonitorPost.post_id
+        )
+    }
 
 
 def insert_targets(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:

@@ -24,8 +24,11 @@ class _Runner:
     """A Ray actor holding one worker for its whole life."""
 
     def __init__(self, factory: WorkerFactory) -> None:
-        # One thread per actor: the work is parallel across actors, not inside one.
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        # One thread per actor: the work is parallel across actors, not inside one (NumPy's
+        # BLAS would otherwise start a thread per core in every actor and oversubscribe).
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+        threadpool_limits(1)
         self.worker = factory()
 
     def run(self, batch: Any) -> Any:
@@ -55,15 +58,31 @@ class RayEngine(Engine):
             ray.init(**options)
         cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
         self._workers = max(1, min(num_workers or cpus, cpus))
+        self._pool: list[Any] = []
+        self._pool_key: tuple[Any, ...] | None = None
 
     @property
     def workers(self) -> int:
         return self._workers
 
+    def _actors(self, group: tuple[Any, ...], make: Any) -> list[Any]:
+        """Start the actors for one call; they are released when the call ends."""
+        self._release()
+        self._pool = make()
+        self._pool_key = group
+        return self._pool
+
+    def _release(self) -> None:
+        for actor in self._pool:
+            self._ray.kill(actor)
+        self._pool, self._pool_key = [], None
+
     def map_batches(self, factory: WorkerFactory, batches: Iterable[Any]) -> Iterator[Any]:
         ray = self._ray
-        actor_class = ray.remote(num_cpus=1)(_Runner)
-        actors = [actor_class.remote(factory) for _ in range(self._workers)]
+        runner = ray.remote(num_cpus=1)(_Runner)
+        actors = self._actors(
+            ("map", factory), lambda: [runner.remote(factory) for _ in range(self._workers)]
+        )
         pending: deque[Any] = deque()
         limit = self._workers * INFLIGHT_PER_WORKER
         try:
@@ -74,8 +93,8 @@ class RayEngine(Engine):
             while pending:
                 yield ray.get(pending.popleft())
         finally:
-            for actor in actors:
-                ray.kill(actor)
+            # Idle actors would hold their CPUs from any other engine in this cluster.
+            self._release()
 
     def broadcast(
         self, factories: Sequence[WorkerFactory], batches: Iterable[Any]
@@ -84,8 +103,10 @@ class RayEngine(Engine):
         # One actor per shard, all alive at once: more shards than cores share the cores
         # (fractional CPUs), or the surplus actors would wait forever for a free one.
         share = min(1.0, self._workers / max(1, len(factories)))
-        actor_class = ray.remote(num_cpus=share)(_Runner)
-        actors = [actor_class.remote(factory) for factory in factories]
+        runner = ray.remote(num_cpus=share)(_Runner)
+        actors = self._actors(
+            ("broadcast", *factories), lambda: [runner.remote(f) for f in factories]
+        )
         pending: deque[list[Any]] = deque()
         try:
             for batch in batches:
@@ -96,9 +117,9 @@ class RayEngine(Engine):
             while pending:
                 yield ray.get(pending.popleft())
         finally:
-            for actor in actors:
-                ray.kill(actor)
+            self._release()
 
     def close(self) -> None:
+        self._release()
         if self._started_here and self._ray.is_initialized():
             self._ray.shutdown()

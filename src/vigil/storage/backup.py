@@ -147,7 +147,7 @@ def restore_backup(settings: VigilSettings, archive_path: Path, *, force: bool =
         )
     try:
         archive = tarfile.open(archive_path, "r:gz")  # noqa: SIM115  (closed by the with below)
-    except (OSError, tarfile.TarError) as exc:
+    except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
         raise InvalidInput(f"not a Vigil backup: {exc}") from None
     with (
         archive,
