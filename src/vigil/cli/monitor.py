@@ -82,9 +82,18 @@ def sources() -> None:
 def run(
     source: str | None = typer.Option(None, "--source", help="Only this source."),
     once: bool = typer.Option(False, "--once", help="One pass, then exit."),
+    engine: str = typer.Option(
+        "local", "--engine", help="local, or ray: score posts on Ray workers."
+    ),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster (--engine ray)."),
 ) -> None:
     """Read what is new from the sources, store and score it; repeat unless --once."""
-    with open_services() as services:
+    from vigil.scale import make_engine
+    from vigil.scale.workers import EngineDetector
+
+    with open_services() as services, make_engine(engine, address=address) as runner:
+        if engine != "local":
+            services.monitoring.use_detector_factory(lambda tier: EngineDetector(runner, tier))
         while True:
             results = services.monitoring.run(Actor.operator(), name=source, progress=_progress)
             for name, stats in results.items():

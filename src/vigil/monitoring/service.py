@@ -131,6 +131,11 @@ class MonitoringService:
 
     # ---- runs -------------------------------------------------------------------------
 
+    def use_detector_factory(self, factory: DetectorFactory) -> None:
+        """Score with detectors from ``factory`` from now on (e.g. on a Ray cluster)."""
+        self.detector_factory = factory
+        self._detectors.clear()
+
     def detector(self, tier: str | None = None) -> TextDetector:
         tier = tier or self.settings.tier
         if tier not in self._detectors:

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from vigil.scale.base import Engine
+
 
 @dataclass(frozen=True)
 class DetectorWorker:
@@ -73,3 +75,29 @@ def shard_bank(
 def merge_shard_matches(parts: Sequence[list[tuple[int, int, int]]]) -> list[tuple[int, int, int]]:
     """One answer from every shard's: per query, nearest first, ties by id (deterministic)."""
     return sorted((m for part in parts for m in part), key=lambda m: (m[0], m[2], m[1]))
+
+
+#: Texts per batch sent to one worker when a detector runs on an engine.
+DETECTOR_BATCH = 2000
+
+
+class EngineDetector:
+    """A detector whose ``predict`` runs on an engine's workers (``--engine ray``).
+
+    Same results as the local detector, as plain mappings of the ``vigil scan`` fields, in
+    input order; callers that accept ``Result`` objects or mappings (the monitoring pipeline)
+    use it unchanged.
+    """
+
+    def __init__(self, engine: Engine, tier: str, model_dir: str | None = None) -> None:
+        self.engine = engine
+        self.factory = DetectorWorker(tier, model_dir)
+
+    def predict(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> list[dict[str, Any]]:
+        pairs = list(zip(texts, langs or [None] * len(texts), strict=True))
+        batches = [pairs[i : i + DETECTOR_BATCH] for i in range(0, len(pairs), DETECTOR_BATCH)]
+        return [
+            result for batch in self.engine.map_batches(self.factory, batches) for result in batch
+        ]
