@@ -227,7 +227,7 @@ def _cases() -> Iterator[tuple[Case, Writer]]:
                 [
                     ("manifest.json", b"{}", 0o100644),
                     (escape, b"owned", 0o100644),
-                    (f"/tmp/{ESCAPE_NAME}", b"owned", 0o100644),  # noqa: S108  # nosec B108 (a hostile archive member)
+                    (f"/tmp/{ESCAPE_NAME}", b"owned", 0o100644),  # noqa: S108  # nosec B108
                 ]
             )
         ),
@@ -243,7 +243,7 @@ def _cases() -> Iterator[tuple[Case, Writer]]:
     yield (
         case("tar-absolute", "absolute.tar.gz", archive),
         _bytes(
-            _tar_gz([(_info(f"/tmp/{ESCAPE_NAME}", 5), b"owned")])  # noqa: S108  # nosec B108 (a hostile archive member)
+            _tar_gz([(_info(f"/tmp/{ESCAPE_NAME}", 5), b"owned")])  # noqa: S108  # nosec B108
         ),
     )
     yield (
