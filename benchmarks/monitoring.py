@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import pwd
 import random
 import resource
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -32,6 +27,7 @@ from vigil.security.actor import Actor
 from vigil.services import Services
 from vigil.settings import VigilSettings
 from vigil.storage.migrate import upgrade
+from vigil.testing.postgres import throwaway_postgres as postgres_server
 
 OPERATOR = Actor.operator("benchmark")
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -85,69 +81,9 @@ def peak_rss_mib() -> float:
 
 @contextmanager
 def throwaway_postgres() -> Iterator[str]:
-    """initdb + pg_ctl in a temporary folder, as tests/conftest.py does."""
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if not (initdb and pg_ctl):
-        sys.exit("initdb/pg_ctl not found: install PostgreSQL")
-    user = None
-    if os.geteuid() == 0:
-        for name in ("postgres", "nobody"):
-            try:
-                pwd.getpwnam(name)
-                user = name
-                break
-            except KeyError:
-                continue
-
-    def as_user(argv: list[str]) -> list[str]:
-        return argv if user is None else ["runuser", "-u", user, "--", *argv]
-
-    root = Path(tempfile.mkdtemp(prefix="vigil-bench-pg-"))
-    if user:
-        shutil.chown(root, user=user)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = root / "data"
-    subprocess.run(
-        as_user(
-            [
-                initdb,
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "vigil",
-                "--no-sync",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
-    subprocess.run(
-        as_user([pg_ctl, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        subprocess.run(
-            as_user(["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "vigil", "bench"]),
-            check=True,
-            capture_output=True,
-        )
-        yield f"postgresql://vigil@127.0.0.1:{port}/bench"
-    finally:
-        subprocess.run(
-            as_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    """A durable throw-away PostgreSQL (fsync on, as in production), one database."""
+    with postgres_server(durable=True) as server:
+        yield server.new_database()
 
 
 def run(
