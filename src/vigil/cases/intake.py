@@ -130,28 +130,18 @@ class IntakeService:
                             created_at=utcnow(),
                         )
                     )
-                for url in report.links:
-                    session.add(
-                        CaseIdentifier(
-                            case_id=case.id,
-                            kind="url",
-                            value=url,
-                            platform=report.platform,
-                            supplied_by="survivor",
-                            created_at=utcnow(),
+                for kind, values in (("url", report.links), ("handle", report.handles)):
+                    for value in values:
+                        session.add(
+                            CaseIdentifier(
+                                case_id=case.id,
+                                kind=kind,
+                                value=value,
+                                platform=report.platform,
+                                supplied_by="survivor",
+                                created_at=utcnow(),
+                            )
                         )
-                    )
-                for handle in report.handles:
-                    session.add(
-                        CaseIdentifier(
-                            case_id=case.id,
-                            kind="handle",
-                            value=handle,
-                            platform=report.platform,
-                            supplied_by="survivor",
-                            created_at=utcnow(),
-                        )
-                    )
                 self.consent.apply(session, case, report.consents, actor)
                 self._add_evidence_rows(session, case, stored)
                 self.deps.audit.record(
