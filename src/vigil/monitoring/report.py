@@ -19,7 +19,6 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from vigil.monitoring.charts import bar_chart, trend_chart
 from vigil.monitoring.dashboard import DashboardData, to_csv
 from vigil.monitoring.watchlist import fold
 
@@ -81,6 +80,9 @@ def _table(rows: list[list[str]]) -> Table:
 
 
 def pdf_report(report: ReportInput) -> bytes:
+    # matplotlib is slow to import; only a PDF needs it.
+    from vigil.monitoring.charts import bar_chart, trend_chart
+
     styles = getSampleStyleSheet()
     data = report.data
     buffer = io.BytesIO()

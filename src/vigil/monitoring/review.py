@@ -14,7 +14,6 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
-from sklearn.metrics import cohen_kappa_score
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -234,9 +233,7 @@ class ReviewService:
         observed = sum(x == y for x, y in pairs) / len(pairs)
         if len(set(a) | set(b)) < 2:
             return Agreement(pairs=len(pairs), kappa=1.0, observed_agreement=observed)
-        return Agreement(
-            pairs=len(pairs), kappa=float(cohen_kappa_score(a, b)), observed_agreement=observed
-        )
+        return Agreement(pairs=len(pairs), kappa=_kappa(a, b), observed_agreement=observed)
 
     def export(self, actor: Actor, *, since: datetime | None = None) -> Iterator[str]:
         """Decided posts as JSONL for ``vigil train``: the scan output plus ``label``.
@@ -292,3 +289,10 @@ class ReviewService:
             )
             or 0
         )
+
+
+def _kappa(a: list[str], b: list[str]) -> float:
+    """Cohen's kappa (scikit-learn's), imported only when asked: it is slow to import."""
+    from sklearn.metrics import cohen_kappa_score
+
+    return float(cohen_kappa_score(a, b))
