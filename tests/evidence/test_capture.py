@@ -204,7 +204,7 @@ def test_extractors() -> None:
 @pytest.mark.browser
 @pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
 def test_full_page_screenshot_with_chromium(site: str) -> None:
-    capture = WebCapturer(CaptureOptions(media=False, timeout=30)).capture(f"{site}/post.html")
+    capture = WebCapturer(CaptureOptions(media=False, timeout=90)).capture(f"{site}/post.html")
     parts = {p.part: p for p in capture.parts}
     png = parts["screenshot"].data
     assert png.startswith(b"\x89PNG")
