@@ -237,15 +237,19 @@ class IntakeService:
                     created_at=utcnow(),
                 )
             )
-            case.updated_at = utcnow()
-            self.deps.audit.record(
-                session,
-                Actor.portal(),
-                "evidence.add",
-                record_type="case",
-                record_id=case.reference,
-                purpose="1 file",
-            )
+            self._survivor_added_evidence(session, case, "1 file")
+
+    def _survivor_added_evidence(self, session: Session, case: Case, purpose: str) -> None:
+        """Touch the case and audit a survivor's evidence upload (files and/or links)."""
+        case.updated_at = utcnow()
+        self.deps.audit.record(
+            session,
+            Actor.portal(),
+            "evidence.add",
+            record_type="case",
+            record_id=case.reference,
+            purpose=purpose,
+        )
 
     def case_id_of(self, reference: str) -> int:
         with self.deps.db.transaction() as session:
@@ -397,14 +401,8 @@ class IntakeService:
                             created_at=utcnow(),
                         )
                     )
-                case.updated_at = utcnow()
-                self.deps.audit.record(
-                    session,
-                    Actor.portal(),
-                    "evidence.add",
-                    record_type="case",
-                    record_id=case.reference,
-                    purpose=f"{len(stored)} files, {len(urls)} links",
+                self._survivor_added_evidence(
+                    session, case, f"{len(stored)} files, {len(urls)} links"
                 )
         except Exception:
             self._discard(stored)
