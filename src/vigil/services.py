@@ -9,19 +9,24 @@ from vigil.cases.context import CaseOptions
 from vigil.cases.mail import SmtpSender
 from vigil.cases.service import CaseService
 from vigil.evidence.service import EvidenceService
+from vigil.evidence.vault import Vault
 from vigil.flows.consent_withdrawal import ConsentWithdrawal
 from vigil.flows.linking_withdrawal import LinkingWithdrawal
+from vigil.flows.media_match_review import MatchAlerts, MonitoredMediaMatcher
 from vigil.flows.survivor_evidence import SurvivorEvidence
+from vigil.flows.survivor_image_hashes import SurvivorImageHashes
 from vigil.hashbanks.service import HashBankService
 from vigil.hashbanks.withdrawal import HashBankWithdrawal
 from vigil.insights.service import InsightsService, insights_from_settings
 from vigil.linking.service import LinkingService, linking_from_settings
+from vigil.monitoring.media import MediaStep, default_hasher
 from vigil.monitoring.service import MonitoringService
 from vigil.monitoring.settings import MonitorSettings
+from vigil.notifications.service import NotificationService
 from vigil.security.accounts import AccountService, LoginLimits
 from vigil.security.audit import AuditLog, AuditSearch
 from vigil.security.authorization import Authorizer
-from vigil.security.keys import load_field_cipher
+from vigil.security.keys import load_field_cipher, load_or_create_key
 from vigil.security.passwords import Passwords
 from vigil.security.ratelimit import RateLimiter
 from vigil.security.sessions import SessionPolicy
@@ -41,11 +46,13 @@ class Services:
     cases: CaseService
     consent_withdrawal: ConsentWithdrawal
     survivor_evidence: SurvivorEvidence
+    survivor_image_hashes: SurvivorImageHashes
     evidence: EvidenceService
     hashbanks: HashBankService
     linking: LinkingService
     insights: InsightsService
     monitoring: MonitoringService
+    notifications: NotificationService
 
     @classmethod
     def from_settings(
@@ -80,7 +87,21 @@ class Services:
             limiter=limiter,
             mailer=SmtpSender.from_settings(settings),
         )
-        hashbanks = HashBankService(db, audit, authorizer, settings.keys_dir)
+        # Matched media wait for review in a vault of their own (not evidence until confirmed).
+        review_store = Vault(
+            settings.home / "media-review",
+            load_or_create_key(settings.keys_dir, "media-review.key"),
+        )
+        hashbanks = HashBankService(db, audit, authorizer, settings.keys_dir, review_store)
+        notifications = NotificationService(db, audit)
+        monitoring = MonitoringService(
+            db,
+            audit,
+            authorizer,
+            MonitorSettings(),
+            media=MediaStep(default_hasher(), MonitoredMediaMatcher(hashbanks)),
+        )
+        hashbanks.on_review(MatchAlerts(db, audit, notifications, monitoring.alerts.notifier))
         evidence = EvidenceService.from_settings(settings, db, audit, authorizer)
         consent_withdrawal = ConsentWithdrawal(cases, evidence)
         consent_withdrawal.register(HashBankWithdrawal(hashbanks))
@@ -97,11 +118,13 @@ class Services:
             cases=cases,
             consent_withdrawal=consent_withdrawal,
             survivor_evidence=SurvivorEvidence(cases, evidence),
+            survivor_image_hashes=SurvivorImageHashes(cases, consent_withdrawal, hashbanks),
             evidence=evidence,
             hashbanks=hashbanks,
             linking=linking,
             insights=insights_from_settings(settings, db, audit, authorizer),
-            monitoring=MonitoringService(db, audit, authorizer, MonitorSettings()),
+            monitoring=monitoring,
+            notifications=notifications,
         )
 
     def close(self) -> None:

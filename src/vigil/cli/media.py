@@ -119,11 +119,13 @@ def match(
             exact = HASHERS.get("sha256")().hash_file(path)
             md5 = HASHERS.get("md5")().hash_file(path)
             hashes_of = (*hashed.query_hashes(), ("sha256", exact.hash), ("md5", md5.hash))
-            queries.append(Query(str(path), hashes_of))
+            queries.append(Query(str(path), hashes_of, path))  # the file, kept if it matches
     with open_services() as services, make_engine(engine, address=address) as runner:
         if engine != "local":
             services.hashbanks.indexes = ShardedBankIndexes(runner, shards or runner.workers)
-        results = services.hashbanks.match(Actor.operator(), queries, bank_name=bank)
+        results = services.hashbanks.match(
+            Actor.operator(), queries, bank_name=bank, source="hash-list" if hashes else "cli"
+        )
     for result in results:
         _line({key: result.label, "matches": [m.model_dump() for m in result.matches]})
     if failed:

@@ -21,6 +21,7 @@ from typing import Any
 
 from vigil.cases.schemas import CaseCreate
 from vigil.errors import VigilError
+from vigil.flows.media_match_review import match_capture
 from vigil.monitoring.schemas import Decision, PostPublic, ReviewDecision
 from vigil.security.actor import Actor
 from vigil.security.permissions import Action
@@ -108,6 +109,8 @@ def escalate_post(
             except VigilError as exc:
                 log.warning("capture of an escalated post failed", extra={"event": exc.code})
                 capture_status = f"capture failed: {exc.message}"
+            else:
+                _match_images(services, evidence, actor, result.items)
 
     decided = services.monitoring.review.decide(
         actor,
@@ -116,3 +119,13 @@ def escalate_post(
         case_reference=case_reference,
     )
     return EscalationResult(case_reference, created, record_uid, capture_status, decided)
+
+
+def _match_images(services: Any, evidence: Any, actor: Actor, items: Any) -> None:
+    """The images the captured page showed, against the hash banks (not fatal either)."""
+    if getattr(services, "hashbanks", None) is None:
+        return
+    try:
+        match_capture(services.hashbanks, evidence, actor, items)
+    except VigilError as exc:
+        log.warning("matching a capture's images failed", extra={"event": exc.code})

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,10 +36,14 @@ class Query:
 
     label: str
     hashes: tuple[tuple[str, str], ...]
+    #: The file (bytes, or a path read only if it matches): kept, encrypted, for review.
+    media: bytes | Path | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_result(cls, label: str, result: HashResult) -> Query:
-        return cls(label, result.query_hashes())
+    def from_result(
+        cls, label: str, result: HashResult, media: bytes | Path | None = None
+    ) -> Query:
+        return cls(label, result.query_hashes(), media)
 
 
 class BankIndexes:

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,6 +16,7 @@ from vigil.cases.service import CaseService
 from vigil.clock import utcnow
 from vigil.errors import Conflict, ConsentRequired, InvalidInput, NotFound
 from vigil.hashbanks.indexes import EXACT_TYPES, BankIndexes, Query
+from vigil.hashbanks.reviews import BlobStore, MatchReviewService, ReviewCreated, add_reviews
 from vigil.hashbanks.schemas import (
     BankCreate,
     BankPublic,
@@ -34,19 +36,33 @@ from vigil.security.permissions import Action
 from vigil.storage.database import Database
 from vigil.storage.tables.media import MediaBank, MediaExport, MediaHash, MediaMatch
 
+log = logging.getLogger(__name__)
 SIGNING_KEY_FILE = "media-signing.key"
 INSERT_BATCH = 5000
+#: Told of review items once their match is committed (the caseworker alert flow).
+ReviewListener = Callable[[Sequence[ReviewCreated]], None]
 
 
 class HashBankService:
     def __init__(
-        self, db: Database, audit: AuditLog, authorizer: Authorizer, keys_dir: Path
+        self,
+        db: Database,
+        audit: AuditLog,
+        authorizer: Authorizer,
+        keys_dir: Path,
+        review_store: BlobStore | None = None,
     ) -> None:
         self.db = db
         self.audit = audit
         self.authorizer = authorizer
         self.keys_dir = keys_dir
         self.indexes = BankIndexes()
+        self.review_store = review_store
+        self.reviews = MatchReviewService(db, audit, authorizer, review_store)
+        self._review_listeners: list[ReviewListener] = []
+
+    def on_review(self, listener: ReviewListener) -> None:
+        self._review_listeners.append(listener)
 
     # ---- banks ---------------------------------------------------------------------------
 
@@ -127,32 +143,39 @@ class HashBankService:
         self.authorizer.require(actor, Action.MEDIA_BANK_MANAGE, record_type="media_bank")
         with self.db.transaction() as session:
             bank = self._bank(session, bank_name)
-            primary = MediaHash(
-                bank_id=bank.id,
-                signal_type=result.type,
-                value=result.hash,
-                quality=result.quality,
-                external_id=external_id,
-                status="active",
-                created_at=utcnow(),
-            )
-            session.add(primary)
-            session.flush()
-            for kind, value in result.variants:
-                session.add(
-                    MediaHash(
-                        bank_id=bank.id,
-                        primary_id=primary.id,
-                        signal_type=kind,
-                        value=value,
-                        status="active",
-                        created_at=utcnow(),
-                    )
-                )
+            item = self._add(session, bank, result, external_id)
             self.audit.record(
                 session, actor, "media.hash_add", record_type="media_bank", record_id=bank.id
             )
-            return primary.id
+            return item
+
+    @staticmethod
+    def _add(
+        session: Session, bank: MediaBank, result: HashResult, external_id: str | None = None
+    ) -> int:
+        primary = MediaHash(
+            bank_id=bank.id,
+            signal_type=result.type,
+            value=result.hash,
+            quality=result.quality,
+            external_id=external_id,
+            status="active",
+            created_at=utcnow(),
+        )
+        session.add(primary)
+        session.flush()
+        for kind, value in result.variants:
+            session.add(
+                MediaHash(
+                    bank_id=bank.id,
+                    primary_id=primary.id,
+                    signal_type=kind,
+                    value=value,
+                    status="active",
+                    created_at=utcnow(),
+                )
+            )
+        return primary.id
 
     def import_list(
         self,
@@ -385,9 +408,18 @@ class HashBankService:
         return hasher_for(path).hash_file(path)
 
     def match(
-        self, actor: Actor, queries: Sequence[Query], *, bank_name: str | None = None
+        self,
+        actor: Actor,
+        queries: Sequence[Query],
+        *,
+        bank_name: str | None = None,
+        source: str = "staff",
     ) -> list[QueryMatches]:
-        """Match queries against the active banks (or one); negative banks always apply."""
+        """Match queries against the active banks (or one); negative banks always apply.
+
+        Every match of a positive bank is recorded with a review item (``source`` says where
+        the media was seen); listeners hear of the items once they are committed.
+        """
         self.authorizer.require(actor, Action.MEDIA_MATCH, record_type="media")
         with self.db.transaction() as session:
             stmt = select(MediaBank).where(MediaBank.withdrawn_at.is_(None))
@@ -399,10 +431,12 @@ class HashBankService:
                 QueryMatches(label=q.label, hash=q.hashes[0][1] if q.hashes else "", matches=[])
                 for q in queries
             ]
-            total = 0
+            rows: list[list[tuple[MediaMatch, str]]] = [[] for _ in queries]
             for bank in sorted(banks, key=lambda b: b.kind != "negative"):
                 found = self.indexes.match_bank(session, bank, queries)
-                for result, query, items in zip(results, queries, found, strict=True):
+                for n, (result, query, items) in enumerate(
+                    zip(results, queries, found, strict=True)
+                ):
                     if bank.kind == "negative":
                         result.suppressed_by_negative_bank |= bool(items)
                         continue
@@ -412,21 +446,33 @@ class HashBankService:
                         result.matches.append(
                             HashMatchPublic(bank=bank.name, hash_id=item, distance=distance)
                         )
-                        session.add(
-                            MediaMatch(
-                                bank_id=bank.id,
-                                hash_id=item,
-                                case_id=bank.case_id,
-                                distance=distance,
-                                signal_type=kind,
-                                query_label=query.label,
-                                query_hash=result.hash[:64],
-                                matched_at=utcnow(),
-                                matched_by=actor.user_id,
-                                reviewed=False,
-                            )
+                        row = MediaMatch(
+                            bank_id=bank.id,
+                            hash_id=item,
+                            case_id=bank.case_id,
+                            distance=distance,
+                            signal_type=kind,
+                            query_label=query.label,
+                            query_hash=result.hash[:64],
+                            matched_at=utcnow(),
+                            matched_by=actor.user_id,
+                            reviewed=False,
                         )
-                        total += 1
+                        session.add(row)
+                        rows[n].append((row, bank.name))
+            session.flush()
+            pending = [
+                (review, bank)
+                for query, matched in zip(queries, rows, strict=True)
+                if matched
+                for review, (_, bank) in zip(
+                    add_reviews(session, self.review_store, matched, query.media, source),
+                    matched,
+                    strict=True,
+                )
+            ]
+            session.flush()
+            created = [ReviewCreated(r.id, r.case_id, bank, r.source) for r, bank in pending]
             for result in results:
                 result.matches.sort(key=lambda m: (m.distance, m.bank, m.hash_id))
             self.audit.record(
@@ -434,6 +480,11 @@ class HashBankService:
                 actor,
                 "media.match",
                 record_type="media",
-                purpose=f"{len(queries)} queries, {total} matches",
+                purpose=f"{len(queries)} queries, {len(created)} matches",
             )
-            return results
+        for listener in self._review_listeners if created else ():
+            try:
+                listener(created)
+            except Exception:  # the matches are committed; a failed alert must not undo them
+                log.exception("review listener failed")
+        return results

@@ -141,7 +141,8 @@ class Md5Hasher(_ExactHasher):
 class VpdqHasher(Hasher):
     """vPDQ (Meta's video PDQ): PDQ of one frame a second, via the optional ``vpdq`` package.
 
-    ``hash`` lists the distinct frame hashes, comma-separated, in order; quality is their mean.
+    ``hash`` lists the distinct frame hashes, comma-separated, in order; quality is their mean;
+    each frame hash is also a PDQ probe, so frames match image banks.
     ``vpdq`` needs FFmpeg's libraries to build, so it is an optional extra (``vigil[video]``).
     """
 
@@ -166,9 +167,17 @@ class VpdqHasher(Hasher):
             raise InvalidInput(f"{path.name!r} is not a readable video ({exc})") from None
         if not features:
             raise InvalidInput(f"{path.name!r} has no frames")
-        hashes = list(dict.fromkeys(str(f.hash) for f in features))
+        # ``hex`` is the 64-digit hash; ``hash`` is vpdq's internal words (a dict).
+        hashes = list(dict.fromkeys(str(f.hex) for f in features))
         quality = round(sum(int(f.quality) for f in features) / len(features))
-        return HashResult(type=self.name, hash=",".join(hashes), quality=quality)
+        # Each frame is also looked up as a PDQ image hash: a banked picture shown in a video
+        # (a slideshow, a screen recording) matches.
+        return HashResult(
+            type=self.name,
+            hash=",".join(hashes),
+            quality=quality,
+            probes=tuple((PDQ, h) for h in hashes),
+        )
 
 
 HASHERS: Registry[type[Hasher]] = Registry(Hasher, (PdqHasher, Sha256Hasher, Md5Hasher, VpdqHasher))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -26,10 +26,28 @@ class PerceptualHasher(Protocol):
     def hash_file(self, path: Path) -> object: ...
 
 
-class BankMatcher(Protocol):
-    """Given media keys ("pdq:…", "sha256:…"), the names of banks each one matches."""
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """One hashed media item of a post, as the bank matcher sees it."""
 
-    def match(self, keys: Sequence[str]) -> list[list[str]]: ...
+    #: "pdq:…" or "sha256:…" (``MediaItem.key``).
+    key: str
+    #: The post it came with, "platform:post id".
+    post: str
+    #: The file on disk, when there is one (kept for the review item if it matches).
+    path: str | None = None
+    #: The exact digest too, when the key is perceptual (banks may hold either).
+    sha256: str | None = None
+
+
+class BankMatcher(Protocol):
+    """Given media items, the names of the (positive) banks each one matches.
+
+    ``vigil.flows.media_match_review.MonitoredMediaMatcher`` connects the hash banks: each
+    match also becomes a review item and reaches the caseworker of the bank's case.
+    """
+
+    def match(self, media: Sequence[MediaRef]) -> list[list[str]]: ...
 
 
 def sha256_file(path: Path) -> str | None:
@@ -51,7 +69,9 @@ def default_hasher() -> PerceptualHasher | None:
         from vigil.media.hashers import PdqHasher
     except ImportError:  # pragma: no cover - the media engine ships with Vigil
         return None
-    return PdqHasher(dihedral=False)
+    # Posts keep the plain hash only (it is what the banks and partners hold): the query
+    # probes (turns, crop zooms) would be computed and dropped, five times the work.
+    return PdqHasher(dihedral=False, probes=False)
 
 
 class MediaStep:
@@ -77,11 +97,14 @@ class MediaStep:
 
     def process(self, posts: Sequence[Post]) -> list[list[str]]:
         """Hash media in place; returns, per post, the banks its media matched."""
-        keys_per_post: list[list[str]] = []
+        keys_per_post: list[list[MediaRef]] = []
         for post in posts:
             if post.media:
                 post.media = tuple(self._hash(m) for m in post.media)
-            keys_per_post.append([k for m in post.media if (k := m.key())])
+            label = f"{post.platform}:{post.post_id}"
+            keys_per_post.append(
+                [MediaRef(k, label, m.path, m.sha256) for m in post.media if (k := m.key())]
+            )
         if self.matcher is None:
             return [[] for _ in posts]
         flat = [k for keys in keys_per_post for k in keys]

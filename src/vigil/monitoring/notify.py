@@ -55,6 +55,17 @@ class Notifier:
             ok &= self._email(alert, payload)
         return ok
 
+    def send_notice(self, subject: str, payload: dict[str, Any]) -> bool:
+        """Another service's notice through the same channels (``payload["link"]`` is a
+        console path; it is made absolute here). The caller keeps personal data out."""
+        payload = {**payload, "link": f"{self.settings.console_url.rstrip('/')}{payload['link']}"}
+        ok = True
+        if self.settings.alert_webhook_url:
+            ok &= self._webhook(payload)
+        if self.settings.smtp_host and self.settings.alert_email_to:
+            ok &= self._send_mail(f"[Vigil] {subject}", f"{subject}\n\nOpen: {payload['link']}\n")
+        return ok
+
     def _webhook(self, payload: dict[str, Any]) -> bool:
         try:
             response = httpx.post(
@@ -66,14 +77,18 @@ class Notifier:
         return response.is_success
 
     def _email(self, alert: AlertPublic, payload: dict[str, Any]) -> bool:
+        return self._send_mail(
+            _subject(alert),
+            f"{_subject(alert)}\n\nWindow: {payload['window_start']} to {payload['window_end']}\n"
+            f"Score: {payload['score']}\n\nOpen the console to review: {payload['link']}\n",
+        )
+
+    def _send_mail(self, subject: str, body: str) -> bool:
         message = EmailMessage()
         message["From"] = self.settings.alert_email_from
         message["To"] = str(self.settings.alert_email_to)
-        message["Subject"] = _subject(alert)
-        message.set_content(
-            f"{_subject(alert)}\n\nWindow: {payload['window_start']} to {payload['window_end']}\n"
-            f"Score: {payload['score']}\n\nOpen the console to review: {payload['link']}\n"
-        )
+        message["Subject"] = subject
+        message.set_content(body)
         try:
             with smtplib.SMTP(
                 str(self.settings.smtp_host), self.settings.smtp_port, timeout=SMTP_TIMEOUT_S

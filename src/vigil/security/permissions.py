@@ -50,6 +50,8 @@ class Action(StrEnum):
     # media matching
     MEDIA_MATCH = "media.match"
     MEDIA_BANK_MANAGE = "media.bank_manage"
+    #: See matched (intimate) media in the review queue and decide on it.
+    MEDIA_REVIEW = "media.review"
     # monitoring and review
     MONITOR_READ = "monitor.read"
     MONITOR_MANAGE = "monitor.manage"
@@ -101,6 +103,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
         Action.EVIDENCE_EXPORT,
         Action.EVIDENCE_LEGAL_HOLD,
         Action.MEDIA_BANK_MANAGE,
+        Action.MEDIA_REVIEW,
         Action.MONITOR_READ,
         Action.MONITOR_MANAGE,
         Action.REVIEW_DECIDE,
@@ -113,10 +116,11 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = {
     | {
         Action.EVIDENCE_EXPORT,
         Action.MEDIA_BANK_MANAGE,
+        Action.MEDIA_REVIEW,
         Action.MONITOR_READ,
         Action.LINK_READ,
     },
-    Role.CASEWORKER: _CASE_WORK | {Action.SURVIVOR_UNMASK},
+    Role.CASEWORKER: _CASE_WORK | {Action.SURVIVOR_UNMASK, Action.MEDIA_REVIEW},
     Role.MONITOR: frozenset(
         {
             Action.MONITOR_READ,

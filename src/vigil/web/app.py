@@ -27,6 +27,7 @@ from vigil.web.console import evidence as console_evidence
 from vigil.web.console import home as console_home
 from vigil.web.console import insights as console_insights
 from vigil.web.console import linking as console_linking
+from vigil.web.console import media as console_media
 from vigil.web.console import monitoring as console_monitoring
 from vigil.web.console import signin as console_signin
 from vigil.web.console import users as console_users
@@ -34,6 +35,7 @@ from vigil.web.errors import install_error_handlers
 from vigil.web.middleware import BodyLimit, RequestLog, SecurityHeaders
 from vigil.web.openapi import install_openapi
 from vigil.web.portal import home as portal_home
+from vigil.web.portal import image_hashes as portal_image_hashes
 from vigil.web.portal import report as portal_report
 from vigil.web.portal import resources as portal_resources
 from vigil.web.portal import survivor as portal_survivor
@@ -75,6 +77,7 @@ def _console_router() -> APIRouter:
         console_cases,
         console_monitoring,
         console_insights,
+        console_media,
     ):
         console.include_router(module.router)
     return console
@@ -100,7 +103,7 @@ def create_app(settings: VigilSettings, services: Services | None = None) -> Fas
     app.include_router(_api_router())
     app.include_router(_console_router())
     app.include_router(portal_home.router)
-    for portal in (portal_report, portal_survivor, portal_resources):
+    for portal in (portal_report, portal_survivor, portal_image_hashes, portal_resources):
         app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

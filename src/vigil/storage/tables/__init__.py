@@ -10,6 +10,7 @@ from vigil.storage.tables import (
     linking,
     media,
     monitoring,
+    notifications,
     referrals,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "linking",
     "media",
     "monitoring",
+    "notifications",
     "referrals",
 ]

@@ -105,3 +105,30 @@ class MediaMatch(Base):
     matched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     matched_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MediaReview(Base):
+    """A match put before people: the matched media (kept encrypted, shown blurred) and the
+    reviewer's decision. One per match of a positive bank; negative banks and withdrawn
+    hashes never get one (they never produce a match)."""
+
+    __tablename__ = "media_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    match_id: Mapped[int] = mapped_column(
+        ForeignKey("media_matches.id", ondelete="CASCADE"), unique=True
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
+    #: Where Vigil saw the media: "monitoring", "capture", "upload", "partner", "cli", "api".
+    source: Mapped[str] = mapped_column(String(32))
+    #: SHA-256 of the matched file in the review store; NULL when only a hash was matched.
+    media_sha256: Mapped[str | None] = mapped_column(String(64))
+    media_type: Mapped[str | None] = mapped_column(String(64))
+    #: "pending", "confirmed" or "dismissed".
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_label: Mapped[str | None] = mapped_column(String(64))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -9,6 +11,7 @@ from starlette.datastructures import UploadFile
 
 from vigil.errors import InvalidInput, PayloadTooLarge
 from vigil.hashbanks.indexes import Query
+from vigil.hashbanks.reviews import ReviewPublic
 from vigil.hashbanks.schemas import (
     BankCreate,
     BankPublic,
@@ -106,9 +109,9 @@ async def match_files(
     queries = []
     for name, data in await _uploads(request):
         result = await run_in_threadpool(services.hashbanks.hash_upload, ctx.actor, data, name)
-        queries.append(Query.from_result(name, result))
+        queries.append(Query.from_result(name, result, data))  # kept if it matches
     return await run_in_threadpool(
-        lambda: services.hashbanks.match(ctx.actor, queries, bank_name=bank)
+        lambda: services.hashbanks.match(ctx.actor, queries, bank_name=bank, source="upload")
     )
 
 
@@ -117,7 +120,9 @@ def match_hashes(
     body: MatchHashesRequest, request: Request, ctx: AuthContext = _STAFF
 ) -> list[IdMatches]:
     queries = [Query(h.id, (("pdq", normalise_hex(h.pdq)),)) for h in body.hashes]
-    results = services_of(request).hashbanks.match(ctx.actor, queries, bank_name=body.bank)
+    results = services_of(request).hashbanks.match(
+        ctx.actor, queries, bank_name=body.bank, source="api"
+    )
     return [IdMatches(id=r.label, matches=[m.model_dump() for m in r.matches]) for r in results]
 
 
@@ -176,3 +181,29 @@ def withdraw(
 def public_key(request: Request) -> dict[str, str]:
     """This installation's Ed25519 public key (base64), which partners use to verify lists."""
     return {"algorithm": "Ed25519", "public_key": services_of(request).hashbanks.public_key()}
+
+
+class ReviewDecisionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["confirm", "dismiss"]
+
+
+@router.get("/reviews", **guarded(Action.MEDIA_REVIEW))
+def list_reviews(
+    request: Request,
+    status: Literal["pending", "confirmed", "dismissed"] = "pending",
+    case: str | None = None,
+    ctx: AuthContext = _STAFF,
+) -> list[ReviewPublic]:
+    """Review items of bank matches (without their media: the console shows those blurred)."""
+    return services_of(request).hashbanks.reviews.list(
+        ctx.actor, status=status, case_reference=case
+    )
+
+
+@router.post("/reviews/{review_id}/decision", **guarded(Action.MEDIA_REVIEW))
+def decide_review(
+    review_id: int, body: ReviewDecisionBody, request: Request, ctx: AuthContext = _STAFF
+) -> ReviewPublic:
+    return services_of(request).hashbanks.reviews.decide(ctx.actor, review_id, body.decision)

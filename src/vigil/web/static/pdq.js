@@ -308,11 +308,40 @@
     return context.getImageData(0, 0, bitmap.width, bitmap.height);
   }
 
+  // A photo is box-reduced to at most HASH_SIDE px a side before hashing, as the server does
+  // (Pillow's Image.reduce in vigil.media.hashers._bounded): the hash moves by 0-4 bits, and a
+  // cheap phone hashes a 12-megapixel photo in megabytes rather than hundreds of them.
+  var HASH_SIDE = 1024;
+  function bounded(imageData) {
+    var w = imageData.width, h = imageData.height, src = imageData.data;
+    var f = Math.ceil(Math.max(w, h) / HASH_SIDE);
+    if (f <= 1) return imageData;
+    var ow = Math.ceil(w / f), oh = Math.ceil(h / f);
+    var out = new Uint8ClampedArray(ow * oh * 4);
+    var sums = new Float64Array(4);
+    for (var oy = 0; oy < oh; oy++) {
+      var y0 = oy * f, y1 = Math.min(y0 + f, h);
+      for (var ox = 0; ox < ow; ox++) {
+        var x0 = ox * f, x1 = Math.min(x0 + f, w);
+        var n = (y1 - y0) * (x1 - x0);
+        sums.fill(0);
+        for (var y = y0; y < y1; y++) {
+          for (var i = (y * w + x0) * 4, end = (y * w + x1) * 4; i < end; i += 4) {
+            sums[0] += src[i]; sums[1] += src[i + 1]; sums[2] += src[i + 2]; sums[3] += src[i + 3];
+          }
+        }
+        var o = (oy * ow + ox) * 4;
+        for (var ch = 0; ch < 4; ch++) out[o + ch] = Math.floor((sums[ch] + (n >> 1)) / n);
+      }
+    }
+    return { width: ow, height: oh, data: out };
+  }
+
   // Decode locally (no upload, no object URL fetched over the network) and hash.
   function hashFile(file) {
     return createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none" })
       .then(function (bitmap) {
-        var data = pixelsOf(bitmap);
+        var data = bounded(pixelsOf(bitmap));
         if (bitmap.close) bitmap.close();
         var plain = hashImageData(data);
         var trimmedData = trimUniformBorders(data);

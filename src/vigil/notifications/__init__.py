@@ -1,0 +1,1 @@
+"""The staff inbox: short notices for one person, without personal data."""
