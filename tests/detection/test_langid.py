@@ -40,3 +40,36 @@ def test_script_rules_win_on_short_texts(langid: LanguageIdentifier) -> None:
 
 def test_no_letters_is_undetermined(langid: LanguageIdentifier) -> None:
     assert langid.identify(["", "1234 !!", "🙂🙂"]) == ["und", "und", "und"]
+
+
+def test_numpy_lid176_agrees_with_fasttext() -> None:
+    """``lid176.py`` re-implements fastText's prediction: same labels, same probabilities."""
+    import fasttext  # type: ignore[import-untyped]
+
+    from vigil.detection.langid import _model_path
+    from vigil.detection.lid176 import Lid176
+
+    lines = [
+        *(t.lower() for t in SAMPLES.values()),
+        "ovo je rečenica na bosanskom jeziku o ženama.",
+        "ceci n'est pas une pipe, c'est une phrase française très ordinaire",
+        "tolong jangan sebarkan foto saya",
+        "das ist ein deutscher satz über frauen und männer",
+        "supercalifragilisticexpialidocious antidisestablishmentarianism words",
+        "a",
+        "🙂🙂 ok",
+        "écrit   avec\tdes espaces  multiples",
+        "mixed ελληνικά and русский words",
+    ]
+    ours = Lid176(_model_path())
+    reference = fasttext.load_model(str(_model_path()))
+    labels, probs = ours.predict(lines)
+    for line, label, prob in zip(lines, labels, probs, strict=True):
+        ((p, want),) = reference.f.predict(line + "\n", 1, 0.0, "replace")
+        assert label == want, line
+        assert prob == pytest.approx(p, abs=1e-4), line
+
+
+def test_batch_with_nul_and_astral_characters(langid: LanguageIdentifier) -> None:
+    texts = ["a\x00b english words here", "𝐛𝐨𝐥𝐝 letters", *SAMPLES.values()]
+    assert langid.identify(texts) == [langid.identify([t])[0] for t in texts]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from vigil.detection.lexicon import Lexicon, parse_lexicon
-from vigil.detection.normalize import normalize, normalize_with_offsets
+from vigil.detection.normalize import normalize, normalize_batch, normalize_with_offsets
 from vigil.detection.taxonomy import CATEGORIES
 from vigil.errors import ConfigurationError
 
@@ -39,6 +39,34 @@ def test_normalisation(raw: str, expected: str) -> None:
     assert len(where) == len(norm)
     assert all(0 <= i < len(raw) for i in where)
     assert where == sorted(where)
+
+
+TRICKY = [
+    "@user lmao you b1tch",  # a leet token is folded once any trick is there
+    "10am, 1st and 2nd",  # digits before letters, no trick
+    "ㅋㅋㅋㅋ 김치녀 wwww",
+    "s l u t and s.l.u.t",
+    "wh\u043ere and \u0455lut",
+    "…ﬁne ǆ and wh\u200bore",  # characters the table maps to several or none
+    "o00x sl00t",
+    "",
+    "plain text without anything",
+    "𝐬𝐥𝐮𝐭 🙂",
+]
+
+
+def test_batch_normalisation_equals_one_by_one() -> None:
+    assert normalize_batch(TRICKY) == [normalize(t) for t in TRICKY]
+    for i in range(len(TRICKY)):  # each text alone beside ordinary ones, too
+        batch = ["hello", TRICKY[i], "world"]
+        assert normalize_batch(batch) == [normalize(t) for t in batch]
+
+
+def test_batch_matching_equals_one_by_one(lexicon: Lexicon) -> None:
+    texts = [*TRICKY, "you are a S L U T", "dasar lonte", "김치녀들은", "a\x00slut"]
+    langs = ["en"] * (len(texts) - 3) + ["id", "ko", "en"]
+    one_by_one = [lexicon.match([t], [g])[0] for t, g in zip(texts, langs, strict=True)]
+    assert lexicon.match(texts, langs) == one_by_one
 
 
 @pytest.fixture(scope="module")

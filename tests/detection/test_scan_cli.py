@@ -167,3 +167,22 @@ def test_big_input_in_workers_keeps_order(tmp_path: Path) -> None:
     out = parse(result.stdout)
     assert [o["id"] for o in out] == list(range(9000))
     assert all(o["gbv"] for o in out[::7])
+
+
+def test_console_script_runs_scan_without_the_full_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """`vigil scan` through the console script: same command, without importing the others."""
+    from vigil.cli import entry
+
+    src = write_jsonl(tmp_path / "in.jsonl", POSTS[:3])
+    monkeypatch.setattr("sys.argv", ["vigil", "scan", str(src), "--tier", "fast"])
+    with pytest.raises(SystemExit) as exit_info:
+        entry.main()
+    assert exit_info.value.code == 0
+    out = [json.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b", 3]
+    monkeypatch.setattr("sys.argv", ["vigil", "scan", str(tmp_path / "missing.jsonl")])
+    with pytest.raises(SystemExit) as exit_info:
+        entry.main()
+    assert exit_info.value.code == 2

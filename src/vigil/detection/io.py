@@ -91,8 +91,18 @@ def _csv_rows(reader: Any, text_column: str, id_column: str) -> Iterator[Record 
 
 
 def to_json(record_id: Any, result: Result) -> bytes:
-    out = {"id": record_id, **result.to_dict()}
-    return orjson.dumps(out) + b"\n"
+    """One output line: ``{"id": …, **result.to_dict()}``, built without the copies."""
+    out = {
+        "id": record_id,
+        "lang": result.lang,
+        "gbv": result.gbv,
+        "score": result.score,
+        "categories": result.categories,
+        "flags": result.flags,
+        "pii": [p.to_dict() for p in result.pii] if result.pii else [],
+        "explanation": [s.to_dict() for s in result.explanation] if result.explanation else [],
+    }
+    return orjson.dumps(out, option=orjson.OPT_APPEND_NEWLINE)
 
 
 CSV_HEADER: Final = ["id", "lang", "gbv", "score", "flags", *CATEGORIES, "pii", "explanation"]

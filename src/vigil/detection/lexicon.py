@@ -5,23 +5,26 @@ Each file names its language, how terms match (``word``: whole words, ``word*`` 
 category and weight. Texts and terms go through the same normalisation (``normalize.py``), so
 ``s l u t``, ``$lut`` and ``ѕlut`` with a Cyrillic ``ѕ`` all match ``slut``.
 
-Matching runs an Aho-Corasick automaton (``pyahocorasick``) over the normalised text: one pass
-for all terms. Only texts with a hit pay for the offsets back into the original text.
+Matching runs an Aho-Corasick automaton (``pyahocorasick``) over the normalised texts of a whole
+batch, joined: one pass for all terms and texts. Only texts with a hit pay for the offsets back
+into the original text.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Final
 
 import ahocorasick  # type: ignore[import-not-found]
 import yaml
 
-from vigil.detection.normalize import normalize, normalize_with_offsets
+from vigil.detection.normalize import normalize, normalize_batch, normalize_with_offsets
 from vigil.detection.taxonomy import CATEGORIES
 from vigil.errors import ConfigurationError
 
@@ -29,6 +32,8 @@ MATCH_MODES: Final = ("word", "substring")
 _WORD = re.compile(r"\w+")
 
 
+#: Hits reported per text (and so lexicon spans in an explanation); see ``_capped``.
+MAX_HITS: Final = 32
 #: ``word*`` terms need this many letters, or they would match half the dictionary.
 _MIN_PREFIX = 4
 
@@ -82,22 +87,51 @@ class _Matcher:
                     continue
             yield start, end, entry
 
-    def may_match(self, norm: str) -> bool:
-        return next(self._candidates(norm), None) is not None
+    def matching(self, norms: Sequence[str]) -> list[int]:
+        """Indexes of the texts (already normalised, none holding a NUL) with a candidate:
+        one automaton pass over the batch joined by NULs, which are never word characters."""
+        if self._automaton is None or not norms:
+            return []
+        joined = "\x00".join(norms)
+        ends = list(accumulate(len(n) + 1 for n in norms))
+        return sorted({bisect_right(ends, start) for start, _e, _x in self._candidates(joined)})
 
     def find(self, text: str) -> list[Hit]:
         norm, where = normalize_with_offsets(text)
         # Longest first, then leftmost; overlapping shorter candidates are dropped.
         found = sorted(self._candidates(norm), key=lambda c: (-(c[1] - c[0]), c[0]))
+        # Taken spans never overlap, so kept sorted by start a candidate need only be checked
+        # against its two neighbours (a text with thousands of hits stays linear-ish).
+        starts: list[int] = []
         taken: list[tuple[int, int, Entry]] = []
         for c in found:
-            if all(c[1] <= t[0] or t[1] <= c[0] for t in taken):
-                taken.append(c)
+            at = bisect_left(starts, c[0])
+            if at > 0 and taken[at - 1][1] > c[0]:
+                continue
+            if at < len(taken) and taken[at][0] < c[1]:
+                continue
+            starts.insert(at, c[0])
+            taken.insert(at, c)
         hits: list[Hit] = []
-        for start_n, end_n, entry in sorted(taken, key=lambda c: c[0]):
+        for start_n, end_n, entry in taken:
             start, end = where[start_n], where[end_n - 1] + 1
             hits.append(Hit(start, end, text[start:end], entry))
         return hits
+
+
+def _capped(hits: list[Hit]) -> list[Hit]:
+    """The first ``MAX_HITS`` hits, and the strongest of each category beyond them: the same
+    category weights, without ten thousand spans for a text that repeats one slur."""
+    kept = hits[:MAX_HITS]
+    best: dict[str, Hit] = {}
+    for h in kept:
+        if h.entry.weight >= best.get(h.entry.category, h).entry.weight:
+            best[h.entry.category] = h
+    for h in hits[MAX_HITS:]:
+        if h.entry.category not in best or h.entry.weight > best[h.entry.category].entry.weight:
+            best[h.entry.category] = h
+            kept.append(h)
+    return kept
 
 
 def _is_word(ch: str) -> bool:
@@ -142,19 +176,20 @@ class Lexicon:
         if self._word is None:
             self.load()
         assert self._word is not None
-        out: list[list[Hit]] = []
-        for text, lang in zip(texts, langs, strict=True):
-            hits: list[Hit] = []
-            if text:
-                norm = normalize(text)
-                # Offsets are costly (a Python loop): only for texts with a real hit.
-                if self._word.may_match(norm):
-                    hits.extend(self._word.find(text))
-                sub = self._substring.get(lang)
-                if sub is not None and sub.may_match(norm):
-                    hits.extend(sub.find(text))
-            out.append(hits)
-        return out
+        if len(langs) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
+        out: list[list[Hit]] = [[] for _ in texts]
+        norms = normalize_batch(texts)
+        if any("\x00" in n for n in norms):  # would split the joined batch wrongly
+            norms = [n.replace("\x00", " ") for n in norms]
+        # Offsets are costly (a Python loop): only for texts with a real hit.
+        for i in self._word.matching(norms):
+            out[i].extend(self._word.find(texts[i]))
+        for lang, sub in self._substring.items():
+            mine = [i for i, g in enumerate(langs) if g == lang]
+            for j in sub.matching([norms[i] for i in mine]):
+                out[mine[j]].extend(sub.find(texts[mine[j]]))
+        return [_capped(hits) if len(hits) > MAX_HITS else hits for hits in out]
 
 
 def parse_lexicon(source: str, name: str = "lexicon") -> tuple[dict[str, Any], list[Entry]]:

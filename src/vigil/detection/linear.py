@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.detection.base import Span
-from vigil.detection.features import Hasher
+from vigil.detection.features import Featurized, Hasher
 from vigil.errors import ConfigurationError
 
 F32 = npt.NDArray[np.float32]
@@ -53,11 +53,16 @@ class LinearModel:
         )
         self.thresholds = thresholds or {h: {"default": 0.5} for h in heads}
         self.meta = meta or {}
+        self._columns: dict[str, F32] = {}
+        self._last: tuple[list[str], Featurized] | None = None
 
     # ---- scoring ------------------------------------------------------------------------
 
     def raw_scores(self, texts: list[str]) -> F32:
-        return self.hasher.scores(texts, self.weights) + self.bias
+        feat = self.hasher.featurize(texts)
+        # Kept for ``explain``: the texts a detector explains come from the batch it scored.
+        self._last = (texts, feat)
+        return self.hasher.scores_of(feat, self.weights) + self.bias
 
     def probabilities(self, texts: list[str]) -> F32:
         z = self.raw_scores(texts)
@@ -67,38 +72,49 @@ class LinearModel:
         by_lang = self.thresholds.get(head, {})
         return float(by_lang.get(lang, by_lang.get("default", 0.5)))
 
+    def _column(self, head: str) -> F32:
+        """One head's weights as a contiguous array (a fifth of the table to gather from)."""
+        column = self._columns.get(head)
+        if column is None:
+            column = np.ascontiguousarray(self.weights[:, self.heads.index(head)])
+            self._columns[head] = column
+        return column
+
+    def _scored(self, texts: list[str]) -> tuple[Featurized | None, npt.NDArray[np.int64] | None]:
+        """The last scored batch's hashing and where ``texts`` are in it (the very same string
+        objects), so explaining them hashes nothing again; (None, None) otherwise."""
+        if self._last is None:
+            return None, None
+        batch, feat = self._last
+        index = {id(t): i for i, t in enumerate(batch)}
+        docs = [index.get(id(t), -1) for t in texts]
+        if any(d < 0 or batch[d] is not t for d, t in zip(docs, texts, strict=True)):
+            return None, None
+        return feat, np.array(docs, dtype=np.int64)
+
     def explain(self, texts: list[str], head: str, limit: int = MAX_SPANS) -> list[list[Span]]:
         """For each text, the words whose n-grams pushed ``head`` up the most.
 
         Vectorised over the batch: each n-gram's contribution goes to the word it starts in
-        (``bincount``), then the top words per text come from one ``lexsort``.
+        (``Hasher.word_sums``), then the top words per text come from one ``lexsort``.
         """
         if not texts:
             return []
-        k = self.heads.index(head)
-        g = self.hasher.grams(texts)
-        words = self.hasher.words(texts)
-        counts = np.bincount(g.doc, minlength=len(texts))
-        contrib = self.weights[g.bucket, k] / np.sqrt(np.maximum(counts, 1))[g.doc]
-        # Global positions make one sorted axis over all texts.
-        gpos = g.start + words.offsets[g.doc]
-        which = np.searchsorted(words.gstart, gpos, side="right") - 1
-        ok = (which >= 0) & (gpos < words.gend[np.maximum(which, 0)])
-        sums = np.bincount(which[ok], weights=contrib[ok], minlength=words.gstart.size)
+        words, sums = self.hasher.word_sums(texts, self._column(head), *self._scored(texts))
         order = np.lexsort((-sums, words.doc))
         docs = words.doc[order]
         first = np.flatnonzero(np.diff(docs, prepend=-1))
         rank = np.arange(order.size) - np.repeat(first, np.diff(np.append(first, order.size)))
         top = order[(rank < limit) & (sums[order] > 0)]
         out: list[list[Span]] = [[] for _ in texts]
-        for w, d, a, b in zip(
-            top.tolist(),
+        for weight, d, a, b in zip(
+            sums[top].tolist(),
             words.doc[top].tolist(),
             words.start[top].tolist(),
             words.end[top].tolist(),
             strict=True,
         ):
-            out[d].append(Span(a, b, texts[d][a:b], float(sums[w])))
+            out[d].append(Span(a, b, texts[d][a:b], weight))
         return out
 
     # ---- storage ------------------------------------------------------------------------
