@@ -3,7 +3,8 @@
 The corpus (``vigil.testing.hostile``) is generated in code. Each (file, parser) pair runs in a
 forked child with ``RLIMIT_AS`` = inherited address space + 512 MB and a 2 s clock started
 after set-up (``vigil.testing.hostile_run``), through the real entry point: the portal's
-``POST /api/v1/portal/reports/evidence`` and the ``vigil`` commands, in process. Each must end
+``POST /api/v1/portal/reports/evidence``, the staff API's ``POST /api/v1/cases/{ref}/evidence``
+and ``POST /api/v1/media/hash`` (signed in), and the ``vigil`` commands, in process. Each must end
 ``rejected`` (a ``VigilError`` exit code or HTTP 4xx with a message) or ``accepted`` (the
 evidence vault stores bytes unchanged by design), never crash, 5xx, hang, run out of memory
 or write outside its folder. The matrix runs in two halves so xdist spreads them.
@@ -92,13 +93,19 @@ def test_every_parser_survives_every_hostile_file(
 
 
 def test_a_200_mb_single_line(tmp_path: Path) -> None:
-    """Streamed to disk; the text parsers skip or refuse it without holding copies of it.
-
-    Not ``evidence_add``: staff imports (up to 2 GiB) are read whole and encrypted in one
-    piece, about three times the file in memory; a known gap (docs/threat-model.md, T15).
-    """
+    """Streamed to disk; the text parsers skip or refuse it without holding copies of it, the
+    web uploads refuse it by size, and ``vigil evidence add`` streams it into the vault."""
     folder = tmp_path / "giant"
     cases = write_corpus(folder, slow=True)
-    targets = ("portal_upload", "scan", "monitor_ingest", "bank_import", "stats_verify", "restore")
+    targets = (
+        "portal_upload",
+        "staff_upload",
+        "evidence_add",
+        "scan",
+        "monitor_ingest",
+        "bank_import",
+        "stats_verify",
+        "restore",
+    )
     jobs = [{"name": c.name, "filename": c.filename, "target": t} for c in cases for t in targets]
     check(run_jobs(folder, jobs, tmp_path / "work"), len(jobs), tmp_path / "work")

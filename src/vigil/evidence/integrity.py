@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -128,12 +127,16 @@ def verify_vault(service: EvidenceService, actor: Actor) -> VaultReport:
                     notes.append(f"blob {blob.sha256[:16]}…: purged, but its file remains")
                 continue
             expected.add(service.vault.path_for(blob.sha256))
-            try:
-                data = service.vault.get(blob.sha256)
+            try:  # streamed: a file of any size is checked in a few MiB of memory
+                sha256, sha512, size = service.vault.measure(blob.sha256)
             except VigilError as exc:
                 problems.append(f"blob {blob.sha256[:16]}…: {exc.message}")
                 continue
-            if hashlib.sha512(data).hexdigest() != blob.sha512 or len(data) != blob.size:
+            if sha256 != blob.sha256:
+                problems.append(
+                    f"blob {blob.sha256[:16]}…: vault file does not hash to its address"
+                )
+            elif sha512 != blob.sha512 or size != blob.size:
                 problems.append(f"blob {blob.sha256[:16]}…: SHA-512 or size differs from ingest")
         by_sha = {b.sha256: b for b in blobs}
         items = list(session.scalars(select(EvidenceItem).order_by(EvidenceItem.id)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from vigil.clock import utcnow
-from vigil.errors import NotFound
+from vigil.errors import IntegrityError, NotFound
 from vigil.evidence import records
 from vigil.evidence.schemas import EvidencePublic
 from vigil.evidence.vault import StoredBlob, Vault
@@ -66,8 +67,11 @@ def load_case_items(session: Session, case: Case) -> list[Loaded]:
     ]
 
 
-def upsert_blob(session: Session, vault: Vault, stored: StoredBlob, data: bytes) -> EvidenceBlob:
-    """The blob row for ``stored``, created if new, locked, its file present on disk."""
+def upsert_blob(
+    session: Session, vault: Vault, stored: StoredBlob, store: Callable[[], StoredBlob]
+) -> EvidenceBlob:
+    """The blob row for ``stored``, created if new, locked, its file present on disk
+    (``store`` writes it again if a deletion purged it meanwhile)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
@@ -90,7 +94,8 @@ def upsert_blob(session: Session, vault: Vault, stored: StoredBlob, data: bytes)
     ).one()
     if blob.purged_at is not None or not vault.exists(stored.sha256):
         # Deleted meanwhile: the row lock is held, so writing the file again is safe.
-        vault.put(data)
+        if store().sha256 != stored.sha256:
+            raise IntegrityError("the file changed while it was being added")
         blob.purged_at = None
         blob.key_id = stored.key_id
     return blob

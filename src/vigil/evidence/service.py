@@ -6,6 +6,8 @@ escalations in ``flows/``); nothing else writes to the vault.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +26,7 @@ from vigil.evidence.schemas import (
     ExportSummary,
     VaultReport,
 )
-from vigil.evidence.vault import Vault
+from vigil.evidence.vault import StoredBlob, Vault
 from vigil.security.actor import Actor
 from vigil.security.audit import AuditLog
 from vigil.security.authorization import Authorizer
@@ -37,8 +39,19 @@ if TYPE_CHECKING:
     from vigil.evidence.capture import CaptureOptions
 
 RECORD = "evidence"
-#: The CLI imports files larger than a web upload; a vault item still has to fit in memory.
+#: Enough of a file's start to recognise its media type by magic bytes.
+HEAD_BYTES = 512
+#: The CLI imports files larger than a web upload; they are streamed into the vault.
 MAX_ITEM_BYTES = 2 * 1024**3
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """What is being added: its first bytes, and how to seal it into the vault (again, should
+    a concurrent deletion purge the same bytes meanwhile)."""
+
+    head: bytes
+    store: Callable[[], StoredBlob]
 
 
 class EvidenceService:
@@ -84,7 +97,7 @@ class EvidenceService:
         self,
         actor: Actor,
         case_reference: str,
-        data: bytes,
+        data: bytes | Streamed,
         filename: str,
         how: str = "upload",
         source_url: str | None = None,
@@ -103,18 +116,24 @@ class EvidenceService:
         The same bytes are stored once; added to the same case again (outside a capture) they
         return the existing item (``duplicate=True``). ``reporter_hash`` is the SHA-256 or
         SHA-512 the reporter computed; a mismatch is kept and flagged, never refused.
+        ``data`` is the bytes, or a file streamed from disk (``add_file``).
         """
         self.require_add(actor, case_reference, how)
         if how not in records.HOW:
             raise InvalidInput(f"how must be one of {', '.join(sorted(records.HOW))}", field="how")
-        if len(data) > self.max_upload_bytes:
-            raise PayloadTooLarge("the file is larger than this installation accepts")
+        if isinstance(data, bytes):
+            if len(data) > self.max_upload_bytes:
+                raise PayloadTooLarge("the file is larger than this installation accepts")
+            raw = data
+            content = Streamed(raw[:HEAD_BYTES], lambda: self.vault.put(raw))
+        else:
+            content = data
         claimed = records.normalise_reporter_hash(reporter_hash)
         filename = records.clean_filename(filename)
-        stored = self.vault.put(data)  # durable before any row names it
+        stored = content.store()  # durable before any row names it
         with self.db.transaction() as session:
             case = CaseService.find(session, case_reference)
-            blob = upsert_blob(session, self.vault, stored, data)
+            blob = upsert_blob(session, self.vault, stored, content.store)
             original: EvidenceItem | None = None
             if derived_from is not None:
                 original = load_item(session, derived_from).item
@@ -148,7 +167,7 @@ class EvidenceService:
                 derivation=derivation,
                 how=how,
                 filename=filename,
-                media_type=(media_type or records.guess_media_type(data, filename))[:128],
+                media_type=(media_type or records.guess_media_type(content.head, filename))[:128],
                 source_url=source_url,
                 capture_id=capture_id,
                 part=part,
@@ -185,11 +204,20 @@ class EvidenceService:
     def add_file(
         self, actor: Actor, case_reference: str, path: Path, **kwargs: Any
     ) -> EvidencePublic:
-        """``add_bytes`` for a file on disk, as imported by the operator (``how="import"``)."""
+        """``add_bytes`` for a file on disk, as imported by the operator (``how="import"``):
+        read once, in segments, hashed while it is sealed, so a file of any accepted size
+        takes a few MiB of memory."""
         if path.stat().st_size > self.max_upload_bytes:
             raise PayloadTooLarge(f"{path.name} is larger than this installation accepts")
         kwargs.setdefault("how", "import")
-        return self.add_bytes(actor, case_reference, path.read_bytes(), path.name, **kwargs)
+
+        def store() -> StoredBlob:
+            with path.open("rb") as handle:  # the limit holds even if the file grows meanwhile
+                return self.vault.put_stream(handle, max_bytes=self.max_upload_bytes)
+
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+        return self.add_bytes(actor, case_reference, Streamed(head, store), path.name, **kwargs)
 
     def add_working_copy(
         self,

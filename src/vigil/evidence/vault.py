@@ -3,35 +3,31 @@
 A file is addressed by the SHA-256 of its plaintext, but its name on disk is an HMAC of that
 hash under the vault key, so a copy of the folder does not even reveal which known image it
 holds. Each file is sealed with AES-256-GCM under a key kept in the keys folder (separate from
-the database's field master key); the hash is bound in as associated data, so a file renamed
-onto another address fails to open. Writes go to a temporary file, are fsynced, then renamed
-into place: a crash leaves either the whole file or none, and the caller writes its database
-row only after ``put`` returns.
+the database's field master key), in 1 MiB segments (``sealing.py``), so a file of any size is
+hashed and sealed in one pass with a few MiB of memory; the hash is bound in as associated
+data, so a file renamed onto another address fails to open. Writes go to a temporary file, are
+fsynced, then renamed into place: a crash leaves either the whole file or none, and the caller
+writes its database row only after ``put`` returns.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import os
 import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import BinaryIO
 
 from vigil.errors import IntegrityError, NotFound
+from vigil.evidence.sealing import open_stream, seal_stream
 from vigil.security.keys import load_or_create_key
 
 VAULT_KEY_FILE = "vault.key"
-MAGIC = b"VGVT"
-FORMAT_VERSION = 1
-NONCE_BYTES = 12
-KEY_ID_BYTES = 8
-_HEADER = len(MAGIC) + 1 + KEY_ID_BYTES + NONCE_BYTES
 #: Temporary files older than this were left by a crashed writer and may be removed.
 STALE_TEMP_SECONDS = 3600
 
@@ -79,65 +75,80 @@ class Vault:
         name = hmac.new(self._name_key, sha256.encode(), hashlib.sha256).hexdigest()
         return self.objects / name[:2] / name
 
-    def _seal(self, data: bytes, sha256: str) -> bytes:
-        header = MAGIC + bytes([FORMAT_VERSION]) + bytes.fromhex(self.key_id)
-        nonce = secrets.token_bytes(NONCE_BYTES)
-        body = AESGCM(self._seal_key).encrypt(nonce, data, header + sha256.encode())
-        return header + nonce + body
-
-    def _open(self, sealed: bytes, sha256: str) -> bytes:
-        header = sealed[: len(MAGIC) + 1 + KEY_ID_BYTES]
-        if len(sealed) < _HEADER + 16 or not sealed.startswith(MAGIC):
-            raise IntegrityError("vault file is malformed")
-        if header[len(MAGIC)] != FORMAT_VERSION or header[-KEY_ID_BYTES:].hex() != self.key_id:
-            raise IntegrityError("vault file was sealed by another vault key")
-        nonce = sealed[len(header) : _HEADER]
-        try:
-            return AESGCM(self._seal_key).decrypt(nonce, sealed[_HEADER:], header + sha256.encode())
-        except InvalidTag:
-            raise IntegrityError(
-                "vault file failed authentication (altered or misplaced)"
-            ) from None
-
     def put(self, data: bytes) -> StoredBlob:
         """Store ``data`` (once: the same bytes are kept once) and return its hashes."""
-        sha256, sha512 = digests(data)
+        return self.put_stream(io.BytesIO(data))
+
+    def put_stream(self, source: BinaryIO, *, max_bytes: int | None = None) -> StoredBlob:
+        """Store what ``source`` holds, read once in segments (bounded memory), hashed as it
+        is sealed; ``PayloadTooLarge`` past ``max_bytes``, leaving nothing behind."""
         self._ensure_dirs()
-        final = self.path_for(sha256)
-        # Rewriting an existing address is harmless (same plaintext) and repairs a damaged file.
-        if not (final.exists() and self._intact(final, sha256)):
-            final.parent.mkdir(exist_ok=True, mode=0o700)
-            tmp = self.tmp / f"{secrets.token_hex(8)}.part"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(self._seal(data, sha256))
-                    handle.flush()
-                    os.fsync(handle.fileno())
+        tmp = self.tmp / f"{secrets.token_hex(8)}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                sealed = seal_stream(
+                    source,
+                    handle,
+                    self._seal_key,
+                    bytes.fromhex(self.key_id),
+                    max_bytes=max_bytes,
+                )
+                handle.flush()
+                os.fsync(handle.fileno())
+            final = self.path_for(sealed.sha256)
+            # Rewriting an existing address is harmless (same plaintext) and repairs a damaged
+            # file; an intact one is left as it is.
+            if final.exists() and self._intact(final, sealed.sha256):
+                tmp.unlink()
+            else:
+                final.parent.mkdir(exist_ok=True, mode=0o700)
                 os.replace(tmp, final)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            _fsync_dir(final.parent)
-        return StoredBlob(sha256, sha512, len(data), self.key_id)
+                _fsync_dir(final.parent)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return StoredBlob(sealed.sha256, sealed.sha512, sealed.size, self.key_id)
 
     def _intact(self, path: Path, sha256: str) -> bool:
         try:
-            return hashlib.sha256(self._open(path.read_bytes(), sha256)).hexdigest() == sha256
-        except (IntegrityError, OSError):
+            return self._measure(path, sha256)[0] == sha256
+        except (IntegrityError, NotFound, OSError):
             return False
+
+    def _plaintext(self, path: Path, sha256: str) -> Iterator[bytes]:
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise NotFound("the evidence file is missing from the vault") from None
+        with handle:
+            yield from open_stream(handle, self._seal_key, bytes.fromhex(self.key_id), sha256)
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        """The plaintext stored at ``sha256``, in segments, each authenticated; the whole is
+        checked against its address at the end (``IntegrityError`` then: discard what came)."""
+        digest = hashlib.sha256()
+        for chunk in self._plaintext(self.path_for(sha256), sha256):
+            digest.update(chunk)
+            yield chunk
+        if digest.hexdigest() != sha256:
+            raise IntegrityError("vault file does not hash to its address")
 
     def get(self, sha256: str) -> bytes:
         """The plaintext stored at ``sha256``, checked against its address."""
-        path = self.path_for(sha256)
-        try:
-            sealed = path.read_bytes()
-        except FileNotFoundError:
-            raise NotFound("the evidence file is missing from the vault") from None
-        data = self._open(sealed, sha256)
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise IntegrityError("vault file does not hash to its address")
-        return data
+        return b"".join(self.chunks(sha256))
+
+    def measure(self, sha256: str) -> tuple[str, str, int]:
+        """SHA-256, SHA-512 and size of the plaintext at ``sha256``, in bounded memory."""
+        return self._measure(self.path_for(sha256), sha256)
+
+    def _measure(self, path: Path, sha256: str) -> tuple[str, str, int]:
+        sha256_, sha512, size = hashlib.sha256(), hashlib.sha512(), 0
+        for chunk in self._plaintext(path, sha256):
+            sha256_.update(chunk)
+            sha512.update(chunk)
+            size += len(chunk)
+        return sha256_.hexdigest(), sha512.hexdigest(), size
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()

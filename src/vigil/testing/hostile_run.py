@@ -7,8 +7,9 @@ report, then forks a child per job. The child sets ``RLIMIT_AS`` to the address 
 inherited plus ``MEMORY_LIMIT``: the libraries alone map ~700 MB of address space before any
 input is read, so an absolute 512 MB limit could not even hold the interpreter. It prepares
 its target, says "ready", then calls the real entry point: the ``vigil`` command in process
-or the portal's HTTP route. The wall clock starts at "ready" and the child also reports its
-own CPU time; a child still running after ``HARD_KILL_S`` is killed.
+or an upload route of the web app (the portal's, and the staff API's evidence upload and
+image hashing, signed in as a caseworker). The wall clock starts at "ready" and the child
+also reports its own CPU time; a child still running after ``HARD_KILL_S`` is killed.
 
 Outcomes: ``accepted`` (exit 0 / HTTP 2xx), ``rejected`` (a ``VigilError`` exit code or HTTP
 4xx with a message), ``crash`` (an exception escaped, or HTTP 5xx), ``memory`` (MemoryError
@@ -39,6 +40,8 @@ HARD_KILL_S = 6.0
 TARGET_KINDS: dict[str, frozenset[str]] = {
     "portal_upload": frozenset({"image", "archive", "text", "any"}),
     "evidence_add": frozenset({"image", "archive", "text", "any"}),
+    "staff_upload": frozenset({"image", "archive", "text", "any"}),
+    "staff_media_hash": frozenset({"image", "any"}),
     "media_hash": frozenset({"image", "any"}),
     "scan": frozenset({"text", "any"}),
     "monitor_ingest": frozenset({"text", "any"}),
@@ -49,6 +52,10 @@ TARGET_KINDS: dict[str, frozenset[str]] = {
     "stats_verify": frozenset({"archive", "any"}),
     "stats_merge": frozenset({"archive", "any"}),
 }
+#: Uploads through the web app (the rest are ``vigil`` commands or the bundle verifier).
+WEB_TARGETS = frozenset({"portal_upload", "staff_upload", "staff_media_hash"})
+STAFF_USER = "hostile-caseworker"
+STAFF_PASSWORD = "amber-lantern-quietly-9-rivers"  # noqa: S105  # nosec B105  (synthetic test account)
 #: Parsers that only accept Vigil's own signed or manifested archives: every case is refused.
 STRICT_TARGETS = frozenset(
     {"evidence_verify", "verify_bundle_py", "restore", "stats_verify", "stats_merge"}
@@ -70,10 +77,14 @@ def _rss_bytes() -> int:
 
 
 class Bench:
-    """What every child starts from: a migrated data folder holding one report."""
+    """What every child starts from: a migrated data folder holding one report and one
+    caseworker (for the staff API's uploads)."""
 
     def __init__(self, work: Path) -> None:
         from vigil.cases.schemas import ReportCreate
+        from vigil.security.actor import Actor
+        from vigil.security.permissions import Role
+        from vigil.security.schemas import UserCreate
         from vigil.services import Services
         from vigil.settings import VigilSettings
         from vigil.storage.migrate import upgrade
@@ -85,6 +96,15 @@ class Bench:
         upgrade(services.db)
         report = ReportCreate(description="hostile files", category="harassment", anonymous=True)
         self.reference, self.passphrase = services.cases.intake.submit(report, client="test")
+        services.accounts.create_user(
+            Actor.operator("hostile"),
+            UserCreate(
+                username=STAFF_USER,
+                display_name="Hostile-file test",
+                role=Role.CASEWORKER,
+                password=STAFF_PASSWORD,
+            ),
+        )
         services.close()
         os.environ["VIGIL_HOME"] = str(self.home)
         os.environ["VIGIL_LOG_JSON"] = "false"
@@ -95,9 +115,9 @@ class Bench:
         sample.write_text('{"id": 1, "text": "hello"}\n')
         os.environ["HOSTILE_STDERR"] = str(self.work / "warm.txt")
         with contextlib.redirect_stdout(io.StringIO()):
-            # Not restore (it points VIGIL_HOME elsewhere) nor the portal (its client's
-            # threads would not survive the fork): both load little lazily.
-            for target in sorted(targets - {"restore", "portal_upload"}):
+            # Not restore (it points VIGIL_HOME elsewhere) nor the web uploads (a test
+            # client's threads would not survive the fork): both load little lazily.
+            for target in sorted(targets - {"restore"} - WEB_TARGETS):
                 self.prepare(target, sample, self.work)()
 
     # Each prepare_* runs in the child before the clock starts and returns the call to time.
@@ -127,27 +147,50 @@ class Bench:
                 return _exit_outcome(code, " / ".join(out.getvalue().splitlines()[-2:]))
 
             return verify
-        if target == "portal_upload":
-            return self._portal(path)
+        if target in WEB_TARGETS:
+            return self._web(target, path)
         raise ValueError(f"unknown target {target}")
 
-    def _portal(self, path: Path) -> Callable[[], tuple[str, str]]:
+    def _web(self, target: str, path: Path) -> Callable[[], tuple[str, str]]:
+        """An upload through the real app: the survivor's portal, or the staff API signed in."""
         from fastapi.testclient import TestClient
 
         from vigil.services import Services
         from vigil.web.app import create_app
 
         services = Services.from_settings(self.settings)
-        client = TestClient(create_app(self.settings, services), raise_server_exceptions=False)
+        client = TestClient(
+            create_app(self.settings, services),
+            base_url="https://testserver",  # the session cookie is Secure
+            raise_server_exceptions=False,
+        )
         client.__enter__()
-        credentials = {"reference": self.reference, "passphrase": self.passphrase}
+        headers: dict[str, str] = {}
+        data: dict[str, str] = {}
+        if target == "portal_upload":
+            url, field = "/api/v1/portal/reports/evidence", "evidence"
+            data = {"reference": self.reference, "passphrase": self.passphrase}
+        else:
+            signed_in = client.post(
+                "/api/v1/auth/login", json={"username": STAFF_USER, "password": STAFF_PASSWORD}
+            )
+            if signed_in.status_code != 200:  # a refusal below must be the file's doing
+                raise RuntimeError(f"the test caseworker could not sign in: {signed_in.text}")
+            headers = {"X-CSRF-Token": signed_in.json()["csrf_token"]}
+            field = "file"
+            url = (
+                f"/api/v1/cases/{self.reference}/evidence"
+                if target == "staff_upload"
+                else "/api/v1/media/hash"
+            )
 
         def call() -> tuple[str, str]:
             with path.open("rb") as handle:
                 response = client.post(
-                    "/api/v1/portal/reports/evidence",
-                    data=credentials,
-                    files=[("evidence", (path.name, handle, "application/octet-stream"))],
+                    url,
+                    data=data,
+                    headers=headers,
+                    files=[(field, (path.name, handle, "application/octet-stream"))],
                 )
             detail = response.text[:200]
             if response.status_code >= 500:
