@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from vigil.cli.context import handles_errors, settings_from_env
-from vigil.storage.backup import create_backup, restore_backup
 
 
 @handles_errors
@@ -20,6 +19,8 @@ def backup(
     ),
 ) -> None:
     """Write a consistent backup of the database and the evidence vault."""
+    from vigil.storage.backup import create_backup
+
     summary = create_backup(settings_from_env(), out, include_keys=include_keys)
     typer.echo(f"backup written: {summary.path} ({summary.files} files)")
     if not summary.included_keys:
@@ -32,5 +33,7 @@ def restore(
     force: bool = typer.Option(False, "--force", help="Replace an existing database."),
 ) -> None:
     """Restore a backup into VIGIL_HOME, checking every file against the manifest first."""
+    from vigil.storage.backup import restore_backup
+
     count = restore_backup(settings_from_env(), archive, force=force)
     typer.echo(f"restored {count} files")

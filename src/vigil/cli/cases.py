@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from vigil.cases.schemas import CaseCreate
 from vigil.cli.context import handles_errors, open_services
 from vigil.security.actor import Actor
 
@@ -15,6 +14,8 @@ app = typer.Typer(help="Survivor cases.", no_args_is_help=True)
 @handles_errors
 def new(title: str = typer.Option(..., "--title", help="A short title for the case.")) -> None:
     """Open a case and print its reference (one line, nothing else)."""
+    from vigil.cases.schemas import CaseCreate
+
     with open_services() as services:
         case = services.cases.create(Actor.operator(), CaseCreate(title=title))
     typer.echo(case.reference)

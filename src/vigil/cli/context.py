@@ -11,16 +11,20 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 import typer
 
 from vigil.errors import VigilError
-from vigil.settings import VigilSettings, load_settings
 
 if TYPE_CHECKING:
     from vigil.services import Services
+    from vigil.settings import VigilSettings
+    from vigil.storage.database import Database
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def settings_from_env() -> VigilSettings:
+    # Imported here, as every heavy import of the CLI: `--help` and `--version` need none.
+    from vigil.settings import load_settings
+
     return load_settings()
 
 
@@ -35,6 +39,26 @@ def open_services(settings: VigilSettings | None = None) -> Iterator[Services]:
         yield services
     finally:
         services.close()
+
+
+@contextmanager
+def open_database(settings: VigilSettings | None = None) -> Iterator[Database]:
+    """The database alone, for commands that need no service (``vigil db upgrade``): building
+    every service imports every engine, seconds before a migration that takes a fraction."""
+    from vigil.security.keys import load_field_cipher
+    from vigil.storage.database import Database
+
+    settings = settings or settings_from_env()
+    settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = Database(
+        settings.resolved_database_url,
+        load_field_cipher(settings.keys_dir),
+        pool_size=settings.database_pool_size,
+    )
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 def fail(message: str, code: int) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vigil.cli.context import handles_errors, open_services
-from vigil.storage.migrate import upgrade
+from vigil.cli.context import handles_errors, open_database
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -14,6 +13,8 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 @handles_errors
 def upgrade_command() -> None:
     """Create the database, or migrate it to the newest schema. Safe to run again."""
-    with open_services() as services:
-        upgrade(services.db)
+    from vigil.storage.migrate import upgrade
+
+    with open_database() as db:
+        upgrade(db)
     typer.echo("database is up to date")

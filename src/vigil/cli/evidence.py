@@ -8,7 +8,6 @@ import typer
 
 from vigil.cli.context import handles_errors, open_services
 from vigil.errors import IntegrityError, InvalidInput, NotFound
-from vigil.evidence import verify_bundle as vb
 from vigil.security.actor import Actor
 
 app = typer.Typer(help="Evidence vault, chain of custody, bundles.", no_args_is_help=True)
@@ -112,7 +111,9 @@ def verify(
         assert bundle is not None
         if not bundle.exists():
             raise NotFound(f"no such bundle: {bundle}")
-        result = vb.verify_bundle(bundle, public_key)
+        from vigil.evidence.verify_bundle import verify_bundle
+
+        result = verify_bundle(bundle, public_key)
         notes, problems, summary = result.notes, result.problems, ""
     for note in notes:
         typer.echo(f"note: {note}")

@@ -18,8 +18,6 @@ import typer
 
 from vigil.cli.context import handles_errors, open_services
 from vigil.errors import InvalidInput, NotFound
-from vigil.linking.export import FORMATS, export_graph
-from vigil.linking.extract import IdentifierExtractor
 from vigil.security.actor import Actor
 
 app = typer.Typer(
@@ -46,6 +44,8 @@ def extract(
     file: str = typer.Argument(..., help="JSONL with 'id' and 'text' per line ('-' for stdin)."),
 ) -> None:
     """Print one JSON line per identifier found: id, type, value, normalized, start, end."""
+    from vigil.linking.extract import IdentifierExtractor
+
     extractor = IdentifierExtractor()
     if file == "-":
         stream: TextIO = sys.stdin
@@ -71,6 +71,8 @@ def graph(
     out: Path = typer.Option(..., "--out", help="The file to write."),
 ) -> None:
     """Write the case's entity graph (its traces, linked cases, public posts around them)."""
+    from vigil.linking.export import FORMATS, export_graph
+
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r} (use {', '.join(FORMATS)})", field="--format")
     with open_services() as services:

@@ -16,16 +16,15 @@ import typer
 
 from vigil.cli.context import handles_errors, open_services
 from vigil.errors import InvalidInput, VigilError
-from vigil.hashbanks.indexes import Query
-from vigil.hashbanks.schemas import BankCreate
-from vigil.hashbanks.service import HashBankService
-from vigil.hashbanks.sharded import ShardedBankIndexes
-from vigil.media.base import PDQ_DEFAULT_THRESHOLD
-from vigil.media.exchange import FORMATS
-from vigil.media.hashers import HASHERS, PdqHasher, hasher_for
-from vigil.media.hashes import normalise_hex
-from vigil.scale import make_engine
 from vigil.security.actor import Actor
+
+# The media engine (NumPy, PDQ, cryptography) is imported by the commands that use it, so
+# `vigil --help` does not wait for it; these two are written out for the options' help and
+# default, and tests/cli/test_startup.py checks them against the engine.
+#: ``vigil.media.exchange.FORMATS.names()``.
+LIST_FORMATS = ("csv", "hma", "stopncii")
+#: ``vigil.media.base.PDQ_DEFAULT_THRESHOLD``.
+BANK_THRESHOLD = 31
 
 app = typer.Typer(
     help="Image hashing and hash banks (PDQ, exchange with partners).", no_args_is_help=True
@@ -47,6 +46,8 @@ def hash_files(
     ),
 ) -> None:
     """Print one JSON line per file: {"file", "type", "hash", "quality"}."""
+    from vigil.media.hashers import HASHERS, PdqHasher, hasher_for
+
     failed = 0
     for path in files:
         try:
@@ -68,6 +69,8 @@ def hash_files(
 
 
 def _read_hash_csv(path: Path) -> list[tuple[str, str]]:
+    from vigil.media.hashes import normalise_hex
+
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -101,6 +104,12 @@ def match(
     shards: int = typer.Option(0, "--shards", help="Shards per bank (0: one per worker)."),
 ) -> None:
     """Print one JSON line per file or hash: {"file" | "id", "matches": [...]}."""
+    from vigil.hashbanks.indexes import Query
+    from vigil.hashbanks.service import HashBankService
+    from vigil.hashbanks.sharded import ShardedBankIndexes
+    from vigil.media.hashers import HASHERS
+    from vigil.scale import make_engine
+
     if bool(files) == (hashes is not None):
         raise InvalidInput("give either files or --hashes CSV")
     queries: list[Query] = []
@@ -140,7 +149,7 @@ def bank_import(
         ..., help="CSV with a pdq column, HMA signal CSV or StopNCII list."
     ),
     list_format: str | None = typer.Option(
-        None, "--format", help=f"One of {', '.join(FORMATS.names())} (default: detected)."
+        None, "--format", help=f"One of {', '.join(LIST_FORMATS)} (default: detected)."
     ),
     key: str | None = typer.Option(
         None,
@@ -150,10 +159,12 @@ def bank_import(
     ),
     signature: Path | None = typer.Option(None, "--signature", help="Default: FILE.sig."),
     negative: bool = typer.Option(False, "--negative", help="A bank of known-harmless images."),
-    threshold: int = typer.Option(PDQ_DEFAULT_THRESHOLD, "--threshold", help="PDQ threshold."),
+    threshold: int = typer.Option(BANK_THRESHOLD, "--threshold", help="PDQ threshold."),
     provenance: str | None = typer.Option(None, "--provenance", help="Where the hashes came from."),
 ) -> None:
     """Import a hash list into a bank; withdrawal notices in it remove hashes."""
+    from vigil.hashbanks.schemas import BankCreate
+
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -186,7 +197,7 @@ def bank_import(
 def bank_export(
     name: str = typer.Argument(...),
     out: Path = typer.Option(..., "--out", help="Where to write the list (and OUT.sig)."),
-    list_format: str = typer.Option("hma", "--format", help=", ".join(FORMATS.names())),
+    list_format: str = typer.Option("hma", "--format", help=", ".join(LIST_FORMATS)),
     issuer: str = typer.Option("vigil", "--issuer", help="Your organisation, in the signature."),
 ) -> None:
     """Write the bank as a signed list for partners, with withdrawal notices."""

@@ -5,14 +5,16 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from vigil.cli.context import fail, handles_errors, open_services
 from vigil.errors import InvalidInput
-from vigil.monitoring.pipeline import RunStats
-from vigil.monitoring.schemas import PersonCreate, SourceCreate
 from vigil.security.actor import Actor
+
+if TYPE_CHECKING:
+    from vigil.monitoring.pipeline import RunStats
 
 app = typer.Typer(help="Monitoring: sources, runs, watchlists, reports.", no_args_is_help=True)
 
@@ -51,6 +53,8 @@ def add_source(
     ),
 ) -> None:
     """Add a source. Webhook sources print their token once: store it now."""
+    from vigil.monitoring.schemas import SourceCreate
+
     with open_services() as services:
         created = services.monitoring.add_source(
             Actor.operator(), SourceCreate(name=name, kind=kind, config=_options(option))
@@ -136,6 +140,8 @@ def watch(
     ),
 ) -> None:
     """Add a person at risk to the watchlist."""
+    from vigil.monitoring.schemas import PersonCreate
+
     with open_services() as services:
         person = services.monitoring.watchlist.add(
             Actor.operator(), PersonCreate(name=name, aliases=alias, handles=handle, kind=kind)

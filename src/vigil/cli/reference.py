@@ -15,10 +15,14 @@ HEADER = (
 
 
 def _walk(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
-    # Typer ships its own copy of Click, so the tree is walked by shape, not by class.
+    # Typer ships its own copy of Click, so the tree is walked by shape, not by class; through
+    # list_commands/get_command, which also load the root's lazy commands.
     found = [(path, command)]
-    for name in sorted(getattr(command, "commands", {}) or {}):
-        found.extend(_walk(command.commands[name], [*path, name]))
+    if not hasattr(command, "commands"):
+        return found
+    ctx = command.context_class(command, info_name=" ".join(path))
+    for name in sorted(command.list_commands(ctx)):
+        found.extend(_walk(command.get_command(ctx, name), [*path, name]))
     return found
 
 

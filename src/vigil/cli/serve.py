@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from vigil.cli.context import handles_errors, settings_from_env
-from vigil.logs import configure_logging
-from vigil.settings import VigilSettings
+
+if TYPE_CHECKING:
+    from vigil.settings import VigilSettings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -15,6 +18,7 @@ DEFAULT_PORT = 8000
 def _run(settings: VigilSettings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
+    from vigil.logs import configure_logging
     from vigil.services import Services
     from vigil.storage.migrate import is_up_to_date
     from vigil.web.app import create_app

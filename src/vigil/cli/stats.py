@@ -14,7 +14,6 @@ import typer
 
 from vigil.cli.context import handles_errors, open_services
 from vigil.errors import InvalidInput, NotFound
-from vigil.insights import package
 from vigil.security.actor import Actor
 
 app = typer.Typer(help="Anonymised statistics for partners.", no_args_is_help=True)
@@ -43,6 +42,8 @@ def export(
     out: Path = typer.Option(..., "--out", help="The package to write (.zip)."),
 ) -> None:
     """Write a signed package of protected indicator tables (JSON and CSV)."""
+    from vigil.insights import package
+
     first, last = _period(start, end)
     with open_services() as services:
         data = services.insights.export_package(Actor.operator(), first, last)
@@ -58,6 +59,8 @@ def verify(
     key: list[str] = typer.Option([], "--key", help="Trusted key fingerprint (repeatable)."),
 ) -> None:
     """Check a package's signature and contents; exit 9 if it was changed."""
+    from vigil.insights import package
+
     if not file.is_file():
         raise NotFound(f"no file {file}")
     verified = package.verify(file.read_bytes(), trusted=set(key) if key else None)

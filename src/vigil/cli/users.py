@@ -9,7 +9,6 @@ import typer
 from vigil.cli.context import handles_errors, open_services
 from vigil.security.actor import Actor
 from vigil.security.permissions import Role
-from vigil.security.schemas import UserCreate
 
 app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 
@@ -64,6 +63,8 @@ def _create(
     generate: bool,
     language: str = "en",
 ) -> None:
+    from vigil.security.schemas import UserCreate
+
     secret, generated = _password(password, generate)
     with open_services() as services:
         user = services.accounts.create_user(

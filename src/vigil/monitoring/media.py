@@ -1,6 +1,11 @@
 """Media attached to posts: hashed (SHA-256, and PDQ when the media engine offers it) and
 matched against hash banks when a matcher is configured.
 
+Re-uploads are cropped, framed and turned, so an image is looked up as ``vigil media match``
+looks it up: its plain PDQ plus the bank variants (trimmed borders, frame hash) and the query
+probes (dihedral turns, crop zooms). Only the plain hash is kept on the post; the rest lives
+for the match and is dropped.
+
 Only files already on disk are hashed (Telegram exports, folders); links are recorded but not
 fetched here, because fetching untrusted media is the evidence service's job, with its
 safe-file rules.
@@ -16,14 +21,26 @@ from typing import Protocol
 
 from vigil.monitoring.models import MediaItem, Post
 
+#: (kind, hex) hashes of one image besides its plain PDQ, looked up but never stored.
+ExtraHashes = tuple[tuple[str, str], ...]
+
 MAX_MEDIA_BYTES = 50 * 1024 * 1024
 _CHUNK = 1024 * 1024
+
+
+class HashedMedia(Protocol):
+    """What ``vigil.media.base.HashResult`` provides."""
+
+    @property
+    def hash(self) -> str: ...
+
+    def query_hashes(self) -> ExtraHashes: ...
 
 
 class PerceptualHasher(Protocol):
     """What ``vigil.media`` hashers provide (``Hasher.hash_file``)."""
 
-    def hash_file(self, path: Path) -> object: ...
+    def hash_file(self, path: Path) -> HashedMedia: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +55,8 @@ class MediaRef:
     path: str | None = None
     #: The exact digest too, when the key is perceptual (banks may hold either).
     sha256: str | None = None
+    #: The image's other hashes to look up (variants and probes), when it was hashed here.
+    probes: ExtraHashes = ()
 
 
 class BankMatcher(Protocol):
@@ -63,15 +82,18 @@ def sha256_file(path: Path) -> str | None:
         return None
 
 
-def default_hasher() -> PerceptualHasher | None:
-    """PDQ from the media engine when it is installed; SHA-256 alone otherwise."""
+def default_hasher(*, probes: bool = True) -> PerceptualHasher | None:
+    """PDQ from the media engine when it is installed; SHA-256 alone otherwise.
+
+    With ``probes`` (when posts are matched against banks) each image also gets the query
+    probes ``vigil media match`` uses, about three times the work of the plain hash; without
+    a bank matcher there is nothing to look them up in, so pass ``probes=False``.
+    """
     try:
         from vigil.media.hashers import PdqHasher
     except ImportError:  # pragma: no cover - the media engine ships with Vigil
         return None
-    # Posts keep the plain hash only (it is what the banks and partners hold): the query
-    # probes (turns, crop zooms) would be computed and dropped, five times the work.
-    return PdqHasher(dihedral=False, probes=False)
+    return PdqHasher(probes=probes)
 
 
 class MediaStep:
@@ -81,29 +103,33 @@ class MediaStep:
         self.hasher = hasher
         self.matcher = matcher
 
-    def _hash(self, item: MediaItem) -> MediaItem:
+    def _hash(self, item: MediaItem) -> tuple[MediaItem, ExtraHashes]:
+        """The item with its hashes, and the extra hashes to look up (not kept on it)."""
         if not item.path or (item.sha256 and (item.pdq or self.hasher is None)):
-            return item
+            return item, ()
         path = Path(item.path)
         sha = item.sha256 or sha256_file(path)
         pdq = item.pdq
+        extra: ExtraHashes = ()
         if pdq is None and self.hasher is not None and item.type == "image":
             try:
                 result = self.hasher.hash_file(path)
-                pdq = str(getattr(result, "hash", "")) or None
+                pdq = str(result.hash) or None
+                extra = tuple(h for h in result.query_hashes() if h != ("pdq", pdq))
             except Exception:
                 pdq = None
-        return replace(item, sha256=sha, pdq=pdq)
+        return replace(item, sha256=sha, pdq=pdq), extra
 
     def process(self, posts: Sequence[Post]) -> list[list[str]]:
         """Hash media in place; returns, per post, the banks its media matched."""
         keys_per_post: list[list[MediaRef]] = []
         for post in posts:
+            hashed = [self._hash(m) for m in post.media]
             if post.media:
-                post.media = tuple(self._hash(m) for m in post.media)
+                post.media = tuple(m for m, _ in hashed)
             label = f"{post.platform}:{post.post_id}"
             keys_per_post.append(
-                [MediaRef(k, label, m.path, m.sha256) for m in post.media if (k := m.key())]
+                [MediaRef(k, label, m.path, m.sha256, x) for m, x in hashed if (k := m.key())]
             )
         if self.matcher is None:
             return [[] for _ in posts]

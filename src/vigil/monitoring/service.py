@@ -69,7 +69,7 @@ class MonitoringService:
         self.authorizer = authorizer
         self.settings = settings or MonitorSettings()
         self.detector_factory = detector_factory or load_text_detector
-        self.media = media or MediaStep(default_hasher())
+        self.media = media or MediaStep(default_hasher(probes=False))
         self.sources = source_registry()
         self.watchlist = WatchlistService(
             db, audit, authorizer, watched_weight=self.settings.watched_weight
