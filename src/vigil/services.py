@@ -11,6 +11,7 @@ from vigil.cases.service import CaseService
 from vigil.evidence.service import EvidenceService
 from vigil.evidence.vault import Vault
 from vigil.flows.consent_withdrawal import ConsentWithdrawal
+from vigil.flows.evidence_media_match import EvidenceMediaMatch
 from vigil.flows.linking_withdrawal import LinkingWithdrawal
 from vigil.flows.media_match_review import MatchAlerts, MonitoredMediaMatcher
 from vigil.flows.survivor_evidence import SurvivorEvidence
@@ -63,7 +64,11 @@ class Services:
         db = Database(settings.resolved_database_url, cipher, pool_size=settings.database_pool_size)
         audit = AuditLog(db)
         authorizer = Authorizer(audit)
-        limiter = RateLimiter()
+        # One budget for every worker process on the host, kept across restarts.
+        limiter = RateLimiter(
+            settings.home / "ratelimit.sqlite3",
+            secret=load_or_create_key(settings.keys_dir, "ratelimit.key"),
+        )
         passwords = passwords or Passwords()
         accounts = AccountService(
             db,
@@ -103,6 +108,7 @@ class Services:
         )
         hashbanks.on_review(MatchAlerts(db, audit, notifications, monitoring.alerts.notifier))
         evidence = EvidenceService.from_settings(settings, db, audit, authorizer)
+        evidence.on_add(EvidenceMediaMatch(hashbanks, audit))
         consent_withdrawal = ConsentWithdrawal(cases, evidence)
         consent_withdrawal.register(HashBankWithdrawal(hashbanks))
         linking = linking_from_settings(settings, db, audit, authorizer)
@@ -129,3 +135,4 @@ class Services:
 
     def close(self) -> None:
         self.db.dispose()
+        self.limiter.close()

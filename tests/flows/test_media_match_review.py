@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, Thread
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, ImageOps
 from sqlalchemy import select
 
 from vigil.cases.schemas import CaseCreate
@@ -24,6 +25,7 @@ from vigil.flows.media_match_review import (
 )
 from vigil.hashbanks.schemas import BankCreate
 from vigil.media.hashers import PdqHasher
+from vigil.media.hashes import hamming
 from vigil.media.synthetic import generated_image
 from vigil.monitoring.media import MediaStep, default_hasher
 from vigil.monitoring.models import MediaItem, Post
@@ -53,6 +55,17 @@ def _bank(services: Services, caseworker_id: int | None) -> str:
         BankCreate(name="s1", case_reference=case.reference, consent_record="survivor, portal"),
     )
     return case.reference
+
+
+def _banked(
+    services: Services, new_staff: Callable[[Services, Role], Any], seed: int, size: tuple[int, int]
+) -> tuple[Any, str, Image.Image]:
+    """A caseworker, her case's bank and a generated picture in it (its plain hash)."""
+    caseworker = new_staff(services, Role.CASEWORKER)
+    reference = _bank(services, caseworker.actor.user_id)
+    picture = generated_image(seed, size)
+    services.hashbanks.add_item(OP, "s1", PdqHasher(probes=False).hash_image(picture))
+    return caseworker, reference, picture
 
 
 def test_monitored_posts_are_matched_against_the_banks(
@@ -90,15 +103,10 @@ def test_monitored_posts_are_matched_against_the_banks(
 def test_media_on_disk_is_kept_for_review(
     services: Services, tmp_path: Path, new_staff: Callable[[Services, Role], Any]
 ) -> None:
-    caseworker = new_staff(services, Role.CASEWORKER)
-    _bank(services, caseworker.actor.user_id)
-    picture = generated_image(12, (240, 180))
-    services.hashbanks.add_item(OP, "s1", PdqHasher(probes=False).hash_image(picture))
+    caseworker, _, picture = _banked(services, new_staff, 12, (240, 180))
     path = tmp_path / "photo.png"
     picture.save(path)
-    hasher = default_hasher()
-    assert isinstance(hasher, PdqHasher) and hasher.probes is False
-    step = MediaStep(hasher, MonitoredMediaMatcher(services.hashbanks))
+    step = MediaStep(default_hasher(), MonitoredMediaMatcher(services.hashbanks))
     post = Post("telegram", "c1/9", "", created_at=utcnow(), media=(MediaItem(path=str(path)),))
     assert step.process([post]) == [["s1"]]
     (item,) = services.hashbanks.reviews.list(caseworker.actor)
@@ -107,13 +115,50 @@ def test_media_on_disk_is_kept_for_review(
     assert data == path.read_bytes()
 
 
+def test_cropped_and_framed_reuploads_are_matched(
+    services: Services, tmp_path: Path, new_staff: Callable[[Services, Role], Any]
+) -> None:
+    """Monitoring looks images up as ``vigil media match`` does: with variants and probes."""
+    caseworker, reference, picture = _banked(services, new_staff, 21, (400, 300))
+    width, height = picture.size
+    dx, dy = round(width * 0.05), round(height * 0.05)
+    cropped = picture.crop((dx, dy, width, height))  # 5% off the top and left
+    framed = ImageOps.expand(picture, border=10, fill=(255, 255, 255))
+    paths = {}
+    for name, image in (("cropped", cropped), ("framed", framed), ("other", generated_image(22))):
+        paths[name] = tmp_path / f"{name}.png"
+        image.save(paths[name])
+    # Plain PDQ alone misses both: the probes are what finds them.
+    plain = PdqHasher(probes=False)
+    banked = plain.hash_image(picture).hash
+    assert all(hamming(plain.hash_file(paths[n]).hash, banked) > 31 for n in ("cropped", "framed"))
+    step = MediaStep(default_hasher(), MonitoredMediaMatcher(services.hashbanks))
+    reupload = Post(
+        "telegram",
+        "c1/10",
+        "",
+        created_at=utcnow(),
+        media=(MediaItem(path=str(paths["cropped"])), MediaItem(path=str(paths["framed"]))),
+    )
+    unrelated = Post(
+        "telegram", "c1/11", "", created_at=utcnow(), media=(MediaItem(path=str(paths["other"])),)
+    )
+    assert step.process([reupload, unrelated]) == [["s1"], []]
+    # The post keeps its plain hashes only; nothing of the probes is stored on it.
+    assert [m.pdq for m in reupload.media] == [
+        plain.hash_file(paths["cropped"]).hash,
+        plain.hash_file(paths["framed"]).hash,
+    ]
+    items = services.hashbanks.reviews.list(caseworker.actor)
+    assert len(items) == 2
+    assert {(i.label, i.case_reference) for i in items} == {("telegram:c1/10", reference)}
+    assert all(i.has_media for i in items)
+
+
 def test_images_of_a_captured_page_are_matched(
     services: Services, tmp_path: Path, new_staff: Callable[[Services, Role], Any]
 ) -> None:
-    caseworker = new_staff(services, Role.CASEWORKER)
-    reference = _bank(services, caseworker.actor.user_id)
-    picture = generated_image(13, (240, 240))
-    services.hashbanks.add_item(OP, "s1", PdqHasher(probes=False).hash_image(picture))
+    caseworker, reference, picture = _banked(services, new_staff, 13, (240, 240))
     site = tmp_path / "site"
     (site / "media").mkdir(parents=True)
     picture.save(site / "media" / "photo.png")

@@ -18,13 +18,16 @@ import json
 import os
 import re
 import secrets
+import time
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from vigil import __version__
+from vigil.errors import IntegrityError
 from vigil.evidence import verify_bundle as vb
 from vigil.evidence.custody import Signer, format_time
 from vigil.evidence.report import render_report
@@ -53,11 +56,21 @@ Compare it with the fingerprint the exporting organisation publishes, or pin the
 """
 
 
+@dataclass(frozen=True)
+class StreamedFile:
+    """An item's bytes, read from the vault in verified chunks while the zip is written, so a
+    bundle of any size takes a few MiB; its hash and size (taken at ingest) go in the manifest."""
+
+    sha256: str
+    size: int
+    chunks: Callable[[], Iterator[bytes]]
+
+
 @dataclass
 class BundleItem:
     metadata: dict[str, Any]
     state: dict[str, bool]
-    data: bytes | None  # None when the content was deleted
+    data: bytes | StreamedFile | None  # None when the content was deleted
 
 
 def _item_path(metadata: dict[str, Any]) -> str:
@@ -67,6 +80,22 @@ def _item_path(metadata: dict[str, Any]) -> str:
 
 def _entry(data: bytes) -> dict[str, Any]:
     return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def _write_streamed(archive: zipfile.ZipFile, name: str, stream: StreamedFile) -> None:
+    info = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
+    # Evidence is mostly compressed media already: store it as is, quickly.
+    info.compress_type = zipfile.ZIP_STORED
+    info.external_attr = 0o600 << 16
+    info.file_size = stream.size  # lets zipfile choose ZIP64 before it writes the header
+    digest, size = hashlib.sha256(), 0
+    with archive.open(info, "w") as entry:
+        for chunk in stream.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+            entry.write(chunk)
+    if (digest.hexdigest(), size) != (stream.sha256, stream.size):
+        raise IntegrityError(f"{name} does not match its manifest entry")
 
 
 def build_bundle(
@@ -83,11 +112,16 @@ def build_bundle(
 ) -> str:
     """Write the bundle atomically to ``out``; returns the SHA-256 of the zip file."""
     files: dict[str, bytes] = {}
+    streams: dict[str, StreamedFile] = {}
     entries = []
     for item in items:
-        path = None if item.data is None else _item_path(item.metadata)
-        if path is not None and item.data is not None:
-            files[path] = item.data
+        data = item.data
+        path = None if data is None else _item_path(item.metadata)
+        if path is not None and data is not None:
+            if isinstance(data, StreamedFile):
+                streams[path] = data
+            else:
+                files[path] = data
         entries.append({"metadata": item.metadata, "state": item.state, "file": path})
     files[vb.EVENTS_NAME] = "".join(vb.canonical(e).decode() + "\n" for e in events).encode()
     files[vb.CHECKPOINT_NAME] = json.dumps(checkpoint, indent=2, sort_keys=True).encode()
@@ -112,7 +146,9 @@ def build_bundle(
         public_key=signer.public_key,
     ).encode()
     files["report.pdf"] = render_report(manifest, events)
-    manifest["files"] = {name: _entry(data) for name, data in sorted(files.items())}
+    listed = {name: _entry(data) for name, data in files.items()}
+    listed.update({name: {"sha256": f.sha256, "size": f.size} for name, f in streams.items()})
+    manifest["files"] = dict(sorted(listed.items()))
     manifest["signature"] = signer.sign(vb.manifest_message(manifest))
     files[vb.MANIFEST_NAME] = json.dumps(
         manifest, indent=2, sort_keys=True, ensure_ascii=False
@@ -125,10 +161,13 @@ def build_bundle(
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name in (vb.MANIFEST_NAME, "README.txt", vb.VERIFIER_NAME):
                 archive.writestr(name, files.pop(name))
-            for name, data in sorted(files.items()):
+            for name in sorted([*files, *streams]):
+                if name in streams:
+                    _write_streamed(archive, name, streams[name])
+                    continue
                 # Evidence is mostly compressed media already: store it as is, quickly.
                 method = zipfile.ZIP_STORED if name.startswith("items/") else zipfile.ZIP_DEFLATED
-                archive.writestr(name, data, compress_type=method)
+                archive.writestr(name, files[name], compress_type=method)
         with tmp.open("rb") as handle:
             os.fsync(handle.fileno())
             digest = hashlib.file_digest(handle, "sha256").hexdigest()

@@ -12,7 +12,7 @@ from vigil.clock import utcnow
 from vigil.errors import IntegrityError, NotFound, VigilError
 from vigil.evidence import records
 from vigil.evidence import verify_bundle as vb
-from vigil.evidence.bundle import BundleItem, build_bundle
+from vigil.evidence.bundle import BundleItem, StreamedFile, build_bundle
 from vigil.evidence.custody import CustodyAction, checkpoint_dict, event_dict
 from vigil.evidence.queries import load_case_items
 from vigil.evidence.schemas import ExportSummary, VaultReport
@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from vigil.evidence.service import EvidenceService
 
 
+def _checked(service: EvidenceService, sha256: str) -> StreamedFile:
+    """The file at ``sha256``, checked whole now, to be streamed into the bundle later."""
+    measured, _, size = service.vault.measure(sha256)
+    if measured != sha256:
+        raise IntegrityError("vault file does not hash to its address")
+    return StreamedFile(sha256, size, lambda: service.vault.chunks(sha256))
+
+
 def export_case(
     service: EvidenceService,
     actor: Actor,
@@ -36,8 +44,10 @@ def export_case(
     """Write the case's bundle to ``out``: one export event per item, then a checkpoint.
 
     The vault is read and the zip written outside any transaction, so a large export never
-    holds the database's write lock (SQLite has one for everybody). The export events are
-    committed before the zip is written: they record that the bytes left the vault.
+    holds the database's write lock (SQLite has one for everybody). Each file is checked
+    (decrypted and hashed, in bounded memory) before the export events are committed, so a
+    damaged file stops the export with nothing recorded; the zip is then written streaming
+    each item from the vault, in verified chunks (a file of any size takes a few MiB).
     """
     service.authorizer.require(
         actor, Action.EVIDENCE_EXPORT, record_type="case", record_id=case_reference
@@ -49,7 +59,7 @@ def export_case(
             for e in load_case_items(session, case)
             if e.item.deleted_at is None
         }
-    contents = {uid: service.vault.get(sha256) for uid, sha256 in wanted.items()}
+    contents = {uid: _checked(service, sha256) for uid, sha256 in wanted.items()}
     with service.db.transaction() as session:
         case = CaseService.find(session, case_reference)
         loaded = load_case_items(session, case)
@@ -58,7 +68,7 @@ def export_case(
         for entry in loaded:
             if entry.item.deleted_at is None:
                 if entry.item.uid not in contents:  # added in the meantime
-                    contents[entry.item.uid] = service.vault.get(entry.blob.sha256)
+                    contents[entry.item.uid] = _checked(service, entry.blob.sha256)
                 service.custody.append(
                     session,
                     case,

@@ -6,7 +6,8 @@ escalations in ``flows/``); nothing else writes to the vault.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,10 +16,11 @@ from sqlalchemy import select
 
 from vigil.cases.service import CaseService
 from vigil.clock import utcnow
-from vigil.errors import InvalidInput, NotFound, PayloadTooLarge
+from vigil.errors import InvalidInput, PayloadTooLarge
 from vigil.evidence import lifecycle, records
 from vigil.evidence.custody import CustodyAction, CustodyLog, Signer
 from vigil.evidence.queries import Loaded, load_case_items, load_item, upsert_blob
+from vigil.evidence.reading import access, stream_content
 from vigil.evidence.schemas import (
     CaptureResult,
     CustodyEventPublic,
@@ -38,6 +40,7 @@ from vigil.storage.tables.evidence import EvidenceItem
 if TYPE_CHECKING:
     from vigil.evidence.capture import CaptureOptions
 
+log = logging.getLogger(__name__)
 RECORD = "evidence"
 #: Enough of a file's start to recognise its media type by magic bytes.
 HEAD_BYTES = 512
@@ -52,6 +55,13 @@ class Streamed:
 
     head: bytes
     store: Callable[[], StoredBlob]
+    #: The file being streamed, when it is one (for listeners that read it again).
+    path: Path | None = None
+
+
+#: Told of each new original item once it is committed, with its bytes or its file (the
+#: hash-bank matching flow). A listener must not raise; if it does, the add still stands.
+AddListener = Callable[[Actor, EvidencePublic, "bytes | Path"], None]
 
 
 class EvidenceService:
@@ -71,6 +81,19 @@ class EvidenceService:
         self.vault = vault
         self.custody = custody
         self.max_upload_bytes = max_upload_bytes
+        self._add_listeners: list[AddListener] = []
+
+    def on_add(self, listener: AddListener) -> None:
+        self._add_listeners.append(listener)
+
+    def _tell(self, actor: Actor, item: EvidencePublic, content: bytes | Path | None) -> None:
+        if item.duplicate or content is None:
+            return
+        for listener in self._add_listeners:
+            try:
+                listener(actor, item, content)
+            except Exception as exc:  # the item is committed; a listener must not undo it
+                log.warning("evidence add listener failed", extra={"event": type(exc).__name__})
 
     @classmethod
     def from_settings(
@@ -110,13 +133,15 @@ class EvidenceService:
         part: str | None = None,
         derived_from: str | None = None,
         derivation: str | None = None,
+        notify: bool = True,
     ) -> EvidencePublic:
         """Store ``data`` as evidence of a case: vault file first, then the row and its event.
 
         The same bytes are stored once; added to the same case again (outside a capture) they
         return the existing item (``duplicate=True``). ``reporter_hash`` is the SHA-256 or
         SHA-512 the reporter computed; a mismatch is kept and flagged, never refused.
-        ``data`` is the bytes, or a file streamed from disk (``add_file``).
+        ``data`` is the bytes, or a file streamed from disk (``add_file``). Listeners
+        (``on_add``) hear of a new item after the commit, unless ``notify`` is false.
         """
         self.require_add(actor, case_reference, how)
         if how not in records.HOW:
@@ -128,6 +153,44 @@ class EvidenceService:
             content = Streamed(raw[:HEAD_BYTES], lambda: self.vault.put(raw))
         else:
             content = data
+        public = self._add(
+            actor,
+            case_reference,
+            content,
+            filename,
+            how,
+            source_url,
+            reporter_hash,
+            media_type=media_type,
+            sensitive=sensitive,
+            reason=reason,
+            capture_id=capture_id,
+            part=part,
+            derived_from=derived_from,
+            derivation=derivation,
+        )
+        if notify:
+            self._tell(actor, public, data if isinstance(data, bytes) else data.path)
+        return public
+
+    def _add(
+        self,
+        actor: Actor,
+        case_reference: str,
+        content: Streamed,
+        filename: str,
+        how: str,
+        source_url: str | None,
+        reporter_hash: str | None,
+        *,
+        media_type: str | None,
+        sensitive: bool,
+        reason: str | None,
+        capture_id: str | None,
+        part: str | None,
+        derived_from: str | None,
+        derivation: str | None,
+    ) -> EvidencePublic:
         claimed = records.normalise_reporter_hash(reporter_hash)
         filename = records.clean_filename(filename)
         stored = content.store()  # durable before any row names it
@@ -217,7 +280,9 @@ class EvidenceService:
 
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
-        return self.add_bytes(actor, case_reference, Streamed(head, store), path.name, **kwargs)
+        return self.add_bytes(
+            actor, case_reference, Streamed(head, store, path), path.name, **kwargs
+        )
 
     def add_working_copy(
         self,
@@ -301,27 +366,18 @@ class EvidenceService:
         reason: str | None = None,
     ) -> tuple[EvidencePublic, bytes]:
         """The item's bytes, checked against its hash; a view or download custody event."""
-        if action not in (CustodyAction.VIEW, CustodyAction.DOWNLOAD):
-            raise InvalidInput("content is read to view or to download", field="action")
-        self.authorizer.require(actor, Action.EVIDENCE_READ, record_type=RECORD, record_id=uid)
-        with self.db.transaction() as session:
-            loaded = load_item(session, uid)
-            if loaded.item.deleted_at is not None:
-                raise NotFound("this evidence item was deleted")
-            data = self.vault.get(loaded.blob.sha256)
-            self.custody.append(
-                session,
-                loaded.case,
-                action,
-                actor,
-                item_uid=loaded.item.uid,
-                sha256=loaded.blob.sha256,
-                reason=reason,
-            )
-            self.audit.record(
-                session, actor, f"evidence.{action}", record_type=RECORD, record_id=loaded.item.uid
-            )
-            return loaded.public(), data
+        return access(self, actor, uid, action, reason, self.vault.get)
+
+    def stream(
+        self,
+        actor: Actor,
+        uid: str,
+        action: CustodyAction = CustodyAction.DOWNLOAD,
+        reason: str | None = None,
+    ) -> tuple[EvidencePublic, Iterator[bytes]]:
+        """``content`` as an iterator of verified 1 MiB chunks (``reading.py``): downloads of
+        any size in bounded memory. Iterate to the end: ``IntegrityError`` may stop it."""
+        return stream_content(self, actor, uid, action, reason)
 
     def custody_history(
         self, actor: Actor, *, uid: str | None = None, case_reference: str | None = None

@@ -129,7 +129,9 @@ class MonitoredMediaMatcher:
         queries = []
         for ref in media:
             kind, _, value = ref.key.partition(":")
-            hashes = [(kind, value)]
+            # The probes and variants the monitoring step computed, as ``vigil media match``
+            # looks an image up: crops, borders and turns of a banked image match too.
+            hashes = list(dict.fromkeys([(kind, value), *ref.probes]))
             if ref.sha256 and kind != "sha256":
                 hashes.append(("sha256", ref.sha256))
             path = Path(ref.path) if ref.path else None
@@ -155,6 +157,7 @@ def confirm_match(
         how="import",
         media_type=media_type,
         sensitive=True,
+        notify=False,  # matched already: matching it again as an upload would repeat it
         reason=f"re-upload matched bank {item.bank} at distance {item.distance} ({item.source})",
     )
     return item, stored.uid

@@ -414,11 +414,14 @@ class HashBankService:
         *,
         bank_name: str | None = None,
         source: str = "staff",
+        own_case: str | None = None,
     ) -> list[QueryMatches]:
         """Match queries against the active banks (or one); negative banks always apply.
 
         Every match of a positive bank is recorded with a review item (``source`` says where
         the media was seen); listeners hear of the items once they are committed.
+        ``own_case``: the media is already evidence of that case, so its own banks are left
+        out (a survivor's upload matching her own bank is no re-upload).
         """
         self.authorizer.require(actor, Action.MEDIA_MATCH, record_type="media")
         with self.db.transaction() as session:
@@ -427,6 +430,9 @@ class HashBankService:
             if bank_name is not None:
                 self._bank(session, bank_name)
                 banks = [b for b in banks if b.name == bank_name or b.kind == "negative"]
+            if own_case is not None:
+                own = CaseService.find(session, own_case).id
+                banks = [b for b in banks if b.case_id != own or b.kind == "negative"]
             results = [
                 QueryMatches(label=q.label, hash=q.hashes[0][1] if q.hashes else "", matches=[])
                 for q in queries

@@ -56,4 +56,8 @@ def render(
 
         allows = request.app.state.services.authorizer.allows
         data["can"] = lambda action: allows(ctx.actor, Action(action))
+    if ctx is not None and "inbox_unread" not in data:
+        # Asked by the navigation only when it is drawn (one count of the person's own notices).
+        notifications = request.app.state.services.notifications
+        data["inbox_unread"] = lambda: notifications.unread_count(ctx.actor)
     return templates.TemplateResponse(request, name, data, status_code=status_code)

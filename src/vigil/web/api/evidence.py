@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, Response, StreamingResponse
 
 from vigil.errors import InvalidInput, PayloadTooLarge
 from vigil.evidence.custody import CustodyAction
@@ -81,15 +82,24 @@ def get_evidence(uid: str, request: Request, ctx: AuthContext = _STAFF) -> Evide
 
 @router.get("/evidence/{uid}/content", **guarded(Action.EVIDENCE_READ))
 def download_evidence(uid: str, request: Request, ctx: AuthContext = _STAFF) -> Response:
-    """The bytes as an attachment; a ``download`` custody event."""
-    item, data = services_of(request).evidence.content(
+    """The bytes as an attachment, streamed; a ``download`` custody event."""
+    item, chunks = services_of(request).evidence.stream(
         ctx.actor, uid, CustodyAction.DOWNLOAD, request.query_params.get("reason")
     )
-    return Response(
-        data,
-        media_type="application/octet-stream",
+    return streamed(item, chunks, "application/octet-stream", f'attachment; filename="{item.uid}"')
+
+
+def streamed(
+    item: EvidencePublic, chunks: Iterator[bytes], media_type: str, disposition: str
+) -> Response:
+    """An item's verified chunks as they come off the vault (bounded memory). The length is
+    announced, so a stream stopped by a segment that fails its check arrives visibly short."""
+    return StreamingResponse(
+        chunks,
+        media_type=media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{item.uid}"',
+            "Content-Disposition": disposition,
+            "Content-Length": str(item.size),
             "X-Content-SHA256": item.sha256,
         },
     )

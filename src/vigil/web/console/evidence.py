@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from vigil.evidence.custody import CustodyAction
 from vigil.security.accounts import AuthContext
 from vigil.security.permissions import Action
-from vigil.web.api.evidence import bundle_response
+from vigil.web.api.evidence import bundle_response, streamed
 from vigil.web.auth import services_of
 from vigil.web.console.deps import console_staff, form_data
 from vigil.web.templating import render
@@ -84,31 +84,20 @@ def evidence_item(uid: str, request: Request, ctx: AuthContext = _STAFF) -> Resp
 
 @router.get("/evidence/{uid}/view")
 def evidence_view(uid: str, request: Request, ctx: AuthContext = _STAFF) -> Response:
-    item, data = services_of(request).evidence.content(
+    item, chunks = services_of(request).evidence.stream(
         ctx.actor, uid, CustodyAction.VIEW, "console preview"
     )
     inline = item.media_type in INLINE_TYPES and item.media_type.startswith("image/")
     media_type = item.media_type if inline else "application/octet-stream"
-    return Response(
-        data,
-        media_type=media_type,
-        headers={"Content-Disposition": "inline", "X-Content-SHA256": item.sha256},
-    )
+    return streamed(item, chunks, media_type, "inline")
 
 
 @router.get("/evidence/{uid}/download")
 def evidence_download(uid: str, request: Request, ctx: AuthContext = _STAFF) -> Response:
-    item, data = services_of(request).evidence.content(
+    item, chunks = services_of(request).evidence.stream(
         ctx.actor, uid, CustodyAction.DOWNLOAD, "console download"
     )
-    return Response(
-        data,
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": f'attachment; filename="{item.uid}"',
-            "X-Content-SHA256": item.sha256,
-        },
-    )
+    return streamed(item, chunks, "application/octet-stream", f'attachment; filename="{item.uid}"')
 
 
 @router.post("/cases/{reference}/evidence/export")
