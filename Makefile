@@ -20,7 +20,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP_INSTALL) -e '.[test]'
+	$(PIP_INSTALL) -e '.[test,train-core]'
+	scripts/install_video.sh $(PIP_INSTALL)
 	touch $@
 
 demo: $(VENV)/.installed
@@ -49,9 +50,12 @@ unit: $(VENV)/.installed-test
 test: lint typecheck security unit
 
 # Re-resolve the lock after changing dependencies in pyproject.toml (needs network).
+# torch is left out: pyproject pins the CPU build (2.13.0, found by pip on this project's
+# machines); the CUDA packages PyPI's build would want stay in the lock as unused constraints.
 lock: $(BIN)/python
 	$(BIN)/pip install -q uv
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 -o $(CONSTRAINTS) --quiet
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra video --extra train-core \
+		--no-emit-package torch --python-version 3.11 -o $(CONSTRAINTS) --quiet
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

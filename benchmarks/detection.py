@@ -3,9 +3,11 @@ macro-F1 for the fast and accurate tiers and a TF-IDF + logistic regression base
 this run; posts per second of `vigil scan` end to end on 1 and 2 cores.
 
     python benchmarks/detection.py --data-dir ../shared/data [--model DIR] [--speed-lines 100000]
+        [--accurate-speed-lines 10000] [--skip-speed]
 
 ``--model`` adds a model folder written by ``vigil train`` (e.g. one trained on every set);
-the shipped default model is always measured. Prints one table per measurement.
+the shipped default model is always measured. The accurate tier includes the fine-tuned
+transformer where the folder has one (``transformer/``). Prints one table per measurement.
 """
 
 from __future__ import annotations
@@ -66,15 +68,16 @@ def tier_scores(tier: str, model: Path, dev: list[Example]) -> dict[str, tuple[f
     return out
 
 
-def speed(lines: int, dev: list[Example], model: Path, tier: str) -> dict[int, float]:
+def speed(lines: int, texts: list[str], model: Path, tier: str) -> dict[int, tuple[float, float]]:
+    """Posts per second of `vigil scan` end to end (process start included) and the largest
+    resident set of its main process, in MB (GNU time's %M), on 1 and 2 cores."""
     rng = random.Random(0)
-    out: dict[int, float] = {}
+    out: dict[int, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "posts.jsonl"
         with src.open("w", encoding="utf-8") as f:
             for i in range(lines):
-                text = rng.choice(dev).text
-                f.write(json.dumps({"id": i, "text": text}, ensure_ascii=False) + "\n")
+                f.write(json.dumps({"id": i, "text": rng.choice(texts)}, ensure_ascii=False) + "\n")
         vigil = [str(Path(sys.executable).with_name("vigil"))]
         for cores in (1, 2):
             cpus = ",".join(str(c) for c in sorted(os.sched_getaffinity(0))[:cores])
@@ -94,10 +97,83 @@ def speed(lines: int, dev: list[Example], model: Path, tier: str) -> dict[int, f
                 "-o",
                 str(Path(tmp) / "out"),
             ]
+            # GNU time, not our own wait4: a child forked from this big process would report
+            # our resident set (Linux keeps the peak across exec).
+            rss_file = Path(tmp) / "rss"
+            timer = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file)]
+            has_timer = Path(timer[0]).is_file()
             started = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True)
-            out[cores] = lines / (time.perf_counter() - started)
+            subprocess.run([*timer, *cmd] if has_timer else cmd, check=True, capture_output=True)
+            elapsed = time.perf_counter() - started
+            rss = int(rss_file.read_text().split()[-1]) / 1024 if has_timer else float("nan")
+            out[cores] = (lines / elapsed, rss)
     return out
+
+
+def tfidf_speed(lines: int, texts: list[str], train: list[Example]) -> dict[int, float]:
+    """The same job with a scikit-learn TF-IDF (words 1-2 + characters 2-5) + logistic
+    regression pipeline, fitted first on 20,000 training posts (not timed): read the JSONL,
+    score, write one JSON line per post; on 1 core, and on 2 with a forked process per core."""
+    import multiprocessing
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    global _PIPELINE
+    rows = [e for e in train if SEXIST_ABUSE in e.labels]
+    rows = random.Random(0).sample(rows, min(len(rows), 20_000))
+    _PIPELINE = make_pipeline(
+        make_union(
+            TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
+        ),
+        LogisticRegression(C=4, max_iter=2000, class_weight="balanced"),
+    ).fit([e.text for e in rows], [e.labels[SEXIST_ABUSE] for e in rows])
+    cpus = sorted(os.sched_getaffinity(0))
+    out: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "posts.jsonl"
+        rng = random.Random(0)
+        with src.open("w", encoding="utf-8") as f:
+            for i in range(lines):
+                f.write(json.dumps({"id": i, "text": rng.choice(texts)}, ensure_ascii=False) + "\n")
+        try:
+            for cores in (1, 2):
+                os.sched_setaffinity(0, cpus[:cores])
+                started = time.perf_counter()
+                raw = src.read_bytes().splitlines()
+                chunks = [raw[i : i + 4096] for i in range(0, len(raw), 4096)]
+                if cores == 1:
+                    data = [_tfidf_chunk(c) for c in chunks]
+                else:
+                    with multiprocessing.get_context("fork").Pool(cores) as pool:
+                        data = pool.map(_tfidf_chunk, chunks)
+                (Path(tmp) / "out.jsonl").write_bytes(b"".join(data))
+                out[cores] = lines / (time.perf_counter() - started)
+        finally:
+            os.sched_setaffinity(0, cpus)
+    return out
+
+
+_PIPELINE: object = None  # fitted once, inherited by forked workers
+
+
+def _tfidf_chunk(raw: list[bytes]) -> bytes:
+    import orjson
+
+    records = [orjson.loads(line) for line in raw]
+    scores = _PIPELINE.predict_proba([r["text"] for r in records])[:, 1]  # type: ignore[attr-defined]
+    return b"".join(
+        orjson.dumps({"id": r["id"], "score": round(float(p), 4)}, option=orjson.OPT_APPEND_NEWLINE)
+        for r, p in zip(records, scores, strict=True)
+    )
+
+
+def column(tier: str, label: str, path: Path) -> str:
+    if tier == "accurate" and (path / "transformer" / "transformer.json").is_file():
+        return f"accurate+transformer ({label})"
+    return f"{tier} ({label})"
 
 
 def main() -> None:
@@ -107,10 +183,17 @@ def main() -> None:
     )
     parser.add_argument("--model", type=Path, action="append", default=[])
     parser.add_argument("--speed-lines", type=int, default=100_000)
+    # The transformer scores a few hundred posts/s: 100,000 lines would take minutes per run.
+    parser.add_argument("--accurate-speed-lines", type=int, default=10_000)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true", help="the speed table only")
+    parser.add_argument("--fast-only", action="store_true", help="speed: fast tier and TF-IDF")
     args = parser.parse_args()
     train = load_shared(args.data_dir, "train")
     dev = load_shared(args.data_dir, "dev")
+    if args.skip_quality:
+        speed_table(args, train, dev, [("shipped", default_model_dir())])
+        return
     columns: dict[str, dict[str, tuple[float, float]]] = {}
     t = time.perf_counter()
     columns["tfidf+lr (per set)"] = baseline(train, dev)
@@ -120,7 +203,7 @@ def main() -> None:
         for tier in ("fast", "accurate"):
             if tier == "accurate" and not (path / "accurate" / "model.json").is_file():
                 continue
-            columns[f"{tier} ({label})"] = tier_scores(tier, path, dev)
+            columns[column(tier, label, path)] = tier_scores(tier, path, dev)
     names = sorted({n for col in columns.values() for n in col})
     langs = {e.dataset: e.lang for e in dev}
     head = "| dataset | lang | ships | " + " | ".join(f"{c} F1 / macro-F1" for c in columns)
@@ -136,12 +219,41 @@ def main() -> None:
     if args.skip_speed:
         return
     print()
-    print("| tier | model | posts/s, 1 core | posts/s, 2 cores |")
-    print("| --- | --- | ---: | ---: |")
+    speed_table(args, train, dev, models)
+
+
+def speed_table(
+    args: argparse.Namespace,
+    train: list[Example],
+    dev: list[Example],
+    models: list[tuple[str, Path]],
+) -> None:
+    print(f"# load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    print("| tier (model) | posts | posts/s, 1 core | posts/s, 2 cores | max RSS, MB |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    mixed = [e.text for e in dev]
+    english = [e.text for e in dev if e.lang == "en"]
     for label, path in models[:1]:
-        for tier in ("fast", "accurate"):
-            s = speed(args.speed_lines, dev, path, tier)
-            print(f"| {tier} | {label} | {s[1]:,.0f} | {s[2]:,.0f} |")
+        runs = [
+            ("fast", "dev, all languages", mixed, args.speed_lines),
+            ("accurate", "dev, all languages", mixed, args.accurate_speed_lines),
+            ("accurate", "dev, English only", english, args.accurate_speed_lines),
+        ]
+        if args.fast_only:
+            runs = runs[:1]
+        for tier, which, texts, lines in runs:
+            s = speed(lines, texts, path, tier)
+            name = column(tier, label, path)
+            rss = max(s[1][1], s[2][1])
+            print(
+                f"| {name} | {which} ({lines:,}) | {s[1][0]:,.0f} | {s[2][0]:,.0f} | {rss:,.0f} |"
+            )
+    t = tfidf_speed(args.speed_lines, mixed, train)
+    print(
+        f"| scikit-learn TF-IDF + LR (same job, fitted on train) | dev, all languages "
+        f"({args.speed_lines:,}) | {t[1]:,.0f} | {t[2]:,.0f} | – |"
+    )
+    print(f"# load average after: {os.getloadavg()[0]:.2f}", file=sys.stderr)
 
 
 if __name__ == "__main__":

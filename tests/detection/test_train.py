@@ -138,7 +138,15 @@ def test_accurate_tier_writes_its_second_model(tmp_path: Path) -> None:
 
     make_edos(tmp_path / "data", 80, seed=5)
     out = tmp_path / "model"
-    train_model(tmp_path / "data", out, tier="accurate", seed=1, config=FitConfig(bits=12))
+    # Without its transformer (test_transformer_training.py covers that part).
+    train_model(
+        tmp_path / "data",
+        out,
+        tier="accurate",
+        seed=1,
+        config=FitConfig(bits=12),
+        transformer=False,
+    )
     assert (out / "accurate" / "model.npz").is_file()
     detector = AccurateDetector(model_dir=out).load()
     assert detector.fallback is False

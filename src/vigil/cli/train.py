@@ -18,7 +18,11 @@ def train(
         None, "--data-dir", help="Folder of labelled sets (default: $VIGIL_DATA_DIR)."
     ),
     out: Path = typer.Option(..., "--out", help="Folder to write the model and its card to."),
-    tier: str = typer.Option("fast", "--tier", help="fast or accurate."),
+    tier: str = typer.Option(
+        "fast",
+        "--tier",
+        help="fast or accurate (fine-tunes a transformer on the CPU: needs vigil[train]).",
+    ),
     seed: int = typer.Option(13, "--seed", help="Seed for every random choice."),
     review: list[Path] = typer.Option(
         [], "--review", help="Review-queue export (scan JSONL + label); repeatable."

@@ -108,6 +108,10 @@ class Bench:
         services.close()
         os.environ["VIGIL_HOME"] = str(self.home)
         os.environ["VIGIL_LOG_JSON"] = "false"
+        # Rate limits are shared by every process on the data folder, and each child signs
+        # the same caseworker in: they would refuse the files' uploads, not the files.
+        for limit in ("LOGIN_RATE_LIMIT", "LOGIN_USER_RATE_LIMIT", "PORTAL_RATE_LIMIT"):
+            os.environ[f"VIGIL_{limit}"] = "1000000/minute"
 
     def warm(self, targets: set[str]) -> None:
         """Load what every call loads (detection models, caches) once, before the forks."""

@@ -25,6 +25,22 @@ FAILURE_MODES = """\
 """
 
 
+def transformer_lines(t: dict[str, Any] | None) -> list[str]:
+    """What the card says about the accurate tier's transformer, if it has one."""
+    if not t:
+        return []
+    weights = ", ".join(f"{k}: {v}" for k, v in t.get("weights", {}).items())
+    return [
+        f"It also mixes in a transformer (`transformer/`): {t.get('base')} fine-tuned on "
+        f"{t.get('n_train')} examples in {', '.join(t.get('languages', []))} "
+        f"({t.get('epochs')} epoch(s), {t.get('steps')} steps of {t.get('batch')}, "
+        f"{t.get('max_len')} tokens, {t.get('seconds')} s on the CPU), exported to ONNX and "
+        "quantised to int8. Its share of the ensemble per language, chosen on held-out "
+        f"training data: {weights} (0: the n-gram models alone).",
+        "",
+    ]
+
+
 def write_card(path: Path, meta: dict[str, Any], thresholds: dict[str, dict[str, float]]) -> None:
     lines = [
         "# Model card: Vigil text classifier",
@@ -46,6 +62,7 @@ def write_card(path: Path, meta: dict[str, Any], thresholds: dict[str, dict[str,
             if meta.get("tier") == "accurate"
             else []
         ),
+        *transformer_lines(meta.get("transformer")),
         "## Training data and licenses",
         "",
         "| dataset | license | may ship a derived model |",
@@ -72,6 +89,8 @@ def write_card(path: Path, meta: dict[str, Any], thresholds: dict[str, dict[str,
             f"| {r['macro_f1']:.3f} |"
         )
     lines += ["", "## Thresholds", "", "| head | thresholds by language |", "| --- | --- |"]
+    if meta.get("transformer", {}).get("thresholds"):
+        thresholds = meta["transformer"]["thresholds"]  # the ensemble's, which the tier uses
     for head, by_lang in thresholds.items():
         lines.append(f"| {head} | " + ", ".join(f"{k}: {v}" for k, v in by_lang.items()) + " |")
     lines += ["", "## Known failure modes", "", FAILURE_MODES]

@@ -46,15 +46,20 @@ def _labels(examples: Sequence[Example], head: str) -> npt.NDArray[np.int8]:
     return np.array([e.labels.get(head, -1) for e in examples], dtype=np.int8)
 
 
+def calibration_split(n: int, seed: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(fitting rows, held-out rows): the same split for every model trained with ``seed``,
+    so the accurate tier's ensemble is tuned on rows none of its models was fitted on."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_cal = int(n * CALIBRATION_SHARE)
+    return order[n_cal:], order[:n_cal]
+
+
 def fit_linear(train: Sequence[Example], config: FitConfig) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
-    rng = np.random.default_rng(config.seed)
     hasher = Hasher(config.bits, config.char_orders, config.word_orders)
     heads = [h for h in LEARNED if np.sum(_labels(train, h) >= 0) >= MIN_EXAMPLES_PER_HEAD]
-    order = rng.permutation(len(train))
-    n_cal = int(len(train) * CALIBRATION_SHARE)
-    cal_idx, fit_idx = order[:n_cal], order[n_cal:]
+    fit_idx, cal_idx = calibration_split(len(train), config.seed)
     fit_ex = [train[i] for i in fit_idx]
     cal_ex = [train[i] for i in cal_idx]
     x_fit = hasher.matrix([e.text for e in fit_ex])

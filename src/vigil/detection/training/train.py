@@ -20,8 +20,10 @@ from vigil.detection.training.datasets import (
     load_review_export,
     load_shared,
 )
+from vigil.detection.training.finetune import TransformerConfig, require_torch
 from vigil.detection.training.fit import FitConfig, fit_linear
 from vigil.detection.training.metrics import f1, macro_f1
+from vigil.detection.training.stack import train_transformer
 from vigil.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -101,11 +103,16 @@ def train_model(
     reviews: list[Path] | None = None,
     redistributable_only: bool = False,
     config: FitConfig | None = None,
+    transformer: TransformerConfig | bool = True,
 ) -> TrainReport:
+    """``transformer`` (accurate tier only): True fine-tunes with the default settings, a
+    config with those, False leaves the accurate tier to the two n-gram models."""
     from vigil.detection import load_detector
 
     if tier not in TIERS:
         raise InvalidInput(f"--tier must be one of {', '.join(TIERS)}", field="--tier")
+    if tier == "accurate" and transformer is not False:
+        require_torch()  # before minutes of n-gram fitting, not after
     started = time.perf_counter()
     train, dev = collect(data_dir, reviews or [], redistributable_only=redistributable_only)
     config = config or FitConfig()
@@ -134,6 +141,11 @@ def train_model(
             },
         }
         second.save(out / "accurate", keep=second_cfg.keep)
+        if transformer is not False:
+            tcfg = transformer if isinstance(transformer, TransformerConfig) else None
+            model.meta["transformer"] = train_transformer(
+                train, out, config, tcfg or TransformerConfig(seed=seed)
+            )
     report = TrainReport(out=out, tier=tier, n_train=len(train), datasets=used)
     if dev:
         detector = load_detector(tier, out)
