@@ -29,8 +29,9 @@ CHARS_PER_TOKEN: Final = 8
 
 
 #: Every ONNX Runtime session this process (or a parent before a fork) made, by model file
-#: (path and modification time), thread count and process id. Sessions are never freed: one that crossed a fork deadlocks
-#: when destroyed (its thread pool's locks belong to the parent), and a process reuses its own.
+#: (path and modification time), thread count and process id. Sessions are never freed: one
+#: that crossed a fork deadlocks when destroyed (its thread pool's locks belong to the
+#: parent), and a process reuses its own.
 _SESSIONS: dict[tuple[str, int, int, int], Any] = {}
 
 
