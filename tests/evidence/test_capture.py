@@ -206,6 +206,7 @@ def test_extractors() -> None:
 def test_full_page_screenshot_with_chromium(site: str) -> None:
     capture = WebCapturer(CaptureOptions(media=False, timeout=90)).capture(f"{site}/post.html")
     parts = {p.part: p for p in capture.parts}
+    assert "screenshot" in parts, capture.notes
     png = parts["screenshot"].data
     assert png.startswith(b"\x89PNG")
     height = int.from_bytes(png[20:24], "big")

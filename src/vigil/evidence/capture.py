@@ -326,10 +326,15 @@ class WebCapturer:
         if chromium is None:
             result.notes.append("screenshot not taken: Chromium is not installed")
             return
-        try:
-            rendered = render(chromium, url, self.options.timeout)
-        except (RenderError, OSError) as exc:
-            result.notes.append(f"screenshot not taken: {exc}")
+        rendered = None
+        for attempt in (1, 2):  # a browser that dies on a loaded machine gets one more go
+            try:
+                rendered = render(chromium, url, self.options.timeout)
+                break
+            except (RenderError, OSError) as exc:
+                result.notes.append(f"screenshot attempt {attempt} failed: {exc}")
+        if rendered is None:
+            result.notes.append("screenshot not taken")
             return
         tools["chromium"] = rendered.version
         if rendered.truncated:

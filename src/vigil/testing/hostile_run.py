@@ -91,7 +91,16 @@ class Bench:
 
         self.work = work
         self.home = work / "home"
-        self.settings = VigilSettings(home=self.home, log_json=False)
+        # Rate limits are shared by every process on the data folder, and each child signs
+        # the same caseworker in: they would refuse the files' uploads, not the files.
+        unlimited = "1000000/minute"
+        self.settings = VigilSettings(
+            home=self.home,
+            log_json=False,
+            login_rate_limit=unlimited,
+            login_user_rate_limit=unlimited,
+            portal_rate_limit=unlimited,
+        )
         services = Services.from_settings(self.settings)
         upgrade(services.db)
         report = ReportCreate(description="hostile files", category="harassment", anonymous=True)
@@ -108,10 +117,8 @@ class Bench:
         services.close()
         os.environ["VIGIL_HOME"] = str(self.home)
         os.environ["VIGIL_LOG_JSON"] = "false"
-        # Rate limits are shared by every process on the data folder, and each child signs
-        # the same caseworker in: they would refuse the files' uploads, not the files.
         for limit in ("LOGIN_RATE_LIMIT", "LOGIN_USER_RATE_LIMIT", "PORTAL_RATE_LIMIT"):
-            os.environ[f"VIGIL_{limit}"] = "1000000/minute"
+            os.environ[f"VIGIL_{limit}"] = unlimited  # for the CLI targets, which read env
 
     def warm(self, targets: set[str]) -> None:
         """Load what every call loads (detection models, caches) once, before the forks."""
