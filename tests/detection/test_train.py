@@ -152,3 +152,20 @@ def test_accurate_tier_writes_its_second_model(tmp_path: Path) -> None:
     assert detector.fallback is False
     (result,) = detector.predict(["shut up you dumb woman"])
     assert 0.0 <= result.score <= 1.0
+
+
+def test_fast_tier_refits_on_every_row_and_keeps_the_held_out_calibration(
+    tmp_path: Path,
+) -> None:
+    from vigil.detection.training.fit import fit_linear
+    from vigil.detection.training.train import collect
+
+    make_edos(tmp_path / "data", 200, seed=4)
+    train, _ = collect(tmp_path / "data", [], redistributable_only=False)
+    held_out = fit_linear(train, FitConfig(bits=12, keep=1000, seed=5))
+    refit = fit_linear(train, FitConfig(bits=12, keep=1000, seed=5, refit_all=True))
+    # Same calibration and thresholds (chosen on the held-out rows), different weights (the
+    # held-out rows joined the fit).
+    assert np.array_equal(held_out.calibration, refit.calibration)
+    assert held_out.thresholds == refit.thresholds
+    assert not np.array_equal(held_out.weights, refit.weights)

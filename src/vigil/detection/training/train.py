@@ -115,8 +115,12 @@ def train_model(
         require_torch()  # before minutes of n-gram fitting, not after
     started = time.perf_counter()
     train, dev = collect(data_dir, reviews or [], redistributable_only=redistributable_only)
-    config = config or FitConfig()
+    # The fast tier refits on every row after calibrating; the accurate tier's ensemble is
+    # tuned on the held-out rows, so its n-gram models must not have seen them.
+    config = config or FitConfig(refit_all=tier == "fast")
     config.seed = seed
+    if tier == "accurate":
+        config.refit_all = False
     model = fit_linear(train, config)
     used = sorted({e.dataset for e in train})
     model.meta = {
