@@ -13,17 +13,51 @@ from vigil.cases.service import CaseService
 from vigil.clock import utcnow
 from vigil.errors import Conflict
 from vigil.evidence.custody import CustodyAction, checkpoint_dict
-from vigil.evidence.queries import load_item
+from vigil.evidence.queries import Loaded, load_item
 from vigil.evidence.schemas import CaptureResult, EvidencePublic
 from vigil.security.actor import Actor
 from vigil.security.permissions import Action
 from vigil.storage.tables.evidence import EvidenceBlob, EvidenceItem
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from vigil.evidence.capture import CaptureOptions
     from vigil.evidence.service import EvidenceService
 
 RECORD = "evidence"
+
+
+def log_item_event(
+    service: EvidenceService,
+    session: Session,
+    loaded: Loaded,
+    action: CustodyAction,
+    actor: Actor,
+    *,
+    reason: str | None,
+    purpose: str | None = None,
+    audit_action: str | None = None,
+) -> None:
+    """What every touch of an item leaves, in the caller's transaction: a custody event on
+    the case's chain and an audit record (``evidence.<action>`` unless named)."""
+    service.custody.append(
+        session,
+        loaded.case,
+        action,
+        actor,
+        item_uid=loaded.item.uid,
+        sha256=loaded.blob.sha256,
+        reason=reason,
+    )
+    service.audit.record(
+        session,
+        actor,
+        audit_action or f"evidence.{action}",
+        record_type=RECORD,
+        record_id=loaded.item.uid,
+        purpose=purpose,
+    )
 
 
 def set_legal_hold(
@@ -36,23 +70,7 @@ def set_legal_hold(
             return loaded.public()
         loaded.item.legal_hold = on
         action = CustodyAction.LEGAL_HOLD if on else CustodyAction.LEGAL_HOLD_RELEASE
-        service.custody.append(
-            session,
-            loaded.case,
-            action,
-            actor,
-            item_uid=loaded.item.uid,
-            sha256=loaded.blob.sha256,
-            reason=reason,
-        )
-        service.audit.record(
-            session,
-            actor,
-            f"evidence.{action}",
-            record_type=RECORD,
-            record_id=loaded.item.uid,
-            purpose=reason,
-        )
+        log_item_event(service, session, loaded, action, actor, reason=reason, purpose=reason)
         return loaded.public()
 
 
@@ -63,21 +81,13 @@ def share(
     service.authorizer.require(actor, Action.EVIDENCE_EXPORT, record_type=RECORD, record_id=uid)
     with service.db.transaction() as session:
         loaded = load_item(session, uid)
-        service.custody.append(
+        log_item_event(
+            service,
             session,
-            loaded.case,
+            loaded,
             CustodyAction.SHARE,
             actor,
-            item_uid=loaded.item.uid,
-            sha256=loaded.blob.sha256,
             reason=f"to {recipient}: {reason}",
-        )
-        service.audit.record(
-            session,
-            actor,
-            "evidence.share",
-            record_type=RECORD,
-            record_id=loaded.item.uid,
             purpose=reason,
         )
         return loaded.public()
@@ -96,22 +106,15 @@ def delete(service: EvidenceService, actor: Actor, uid: str, reason: str) -> Evi
         if loaded.item.deleted_at is not None:
             return loaded.public()
         loaded.item.deleted_at = utcnow()
-        service.custody.append(
+        log_item_event(
+            service,
             session,
-            loaded.case,
+            loaded,
             CustodyAction.DELETION,
             actor,
-            item_uid=loaded.item.uid,
-            sha256=loaded.blob.sha256,
             reason=reason,
-        )
-        service.audit.record(
-            session,
-            actor,
-            "evidence.delete",
-            record_type=RECORD,
-            record_id=loaded.item.uid,
             purpose=reason,
+            audit_action="evidence.delete",
         )
         public = loaded.public()
     purge_if_unused(service, loaded.blob.sha256)

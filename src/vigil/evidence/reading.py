@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from vigil.errors import InvalidInput, NotFound
 from vigil.evidence.custody import CustodyAction
+from vigil.evidence.lifecycle import log_item_event
 from vigil.evidence.queries import load_item
 from vigil.evidence.schemas import EvidencePublic
 from vigil.security.actor import Actor
@@ -45,18 +46,7 @@ def access(
         if loaded.item.deleted_at is not None:
             raise NotFound("this evidence item was deleted")
         content = read(loaded.blob.sha256)
-        service.custody.append(
-            session,
-            loaded.case,
-            action,
-            actor,
-            item_uid=loaded.item.uid,
-            sha256=loaded.blob.sha256,
-            reason=reason,
-        )
-        service.audit.record(
-            session, actor, f"evidence.{action}", record_type=RECORD, record_id=loaded.item.uid
-        )
+        log_item_event(service, session, loaded, action, actor, reason=reason)
         return loaded.public(), content
 
 
