@@ -4,9 +4,6 @@ segment that fails its check stops the stream before its bytes are released."""
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -18,15 +15,15 @@ from vigil.evidence import sealing
 from vigil.evidence import verify_bundle as vb
 from vigil.security.actor import Actor
 from vigil.services import Services
+from vigil.testing.large_files import MIB, run_script, write_generated
 
-MIB = 1024 * 1024
 LARGE_FILE_BYTES = 64 * MIB
 #: What streaming the item out (download, then bundle) may add to the process's peak memory.
 MEMORY_ALLOWANCE_BYTES = 40 * MIB
 OP = Actor.operator("test")
 
 
-def _block(number: int) -> bytes:
+def _block(number: int) -> bytes:  # what write_generated writes as its MiB number ``number``
     return hashlib.sha512(number.to_bytes(8, "big")).digest() * (MIB // 64)
 
 
@@ -68,25 +65,14 @@ print(baseline, download, peak(), size, digest.hexdigest() == item.sha256, summa
 def test_download_and_export_of_a_large_item_take_bounded_memory(tmp_path: Path) -> None:
     small, large = tmp_path / "small.bin", tmp_path / "large.bin"
     small.write_bytes(b"small synthetic evidence")
-    with large.open("wb") as out:  # written in chunks, never held whole
-        for number in range(LARGE_FILE_BYTES // MIB):
-            out.write(_block(number))
+    write_generated(large, LARGE_FILE_BYTES)
     bundle = tmp_path / "bundle.zip"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-    done = subprocess.run(
-        [sys.executable, "-c", _READ, str(small), str(large), str(tmp_path / "home"), str(bundle)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    baseline, download, export, size, same, items = done.stdout.split()
+    printed = run_script(_READ, str(small), str(large), str(tmp_path / "home"), str(bundle))
+    baseline, download, export, size, same, items = printed
     assert (int(size), same, items) == (LARGE_FILE_BYTES, "True", "1")
     # Reading it whole took the file's size at least once more (64 MiB), exporting twice that.
-    assert int(download) - int(baseline) < MEMORY_ALLOWANCE_BYTES, done.stdout
-    assert int(export) - int(baseline) < MEMORY_ALLOWANCE_BYTES, done.stdout
+    assert int(download) - int(baseline) < MEMORY_ALLOWANCE_BYTES, printed
+    assert int(export) - int(baseline) < MEMORY_ALLOWANCE_BYTES, printed
     assert vb.verify_bundle(bundle).ok
     with zipfile.ZipFile(bundle) as archive:
         (name,) = [n for n in archive.namelist() if n.startswith("items/")]

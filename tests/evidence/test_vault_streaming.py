@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +12,8 @@ import pytest
 from vigil.errors import IntegrityError, PayloadTooLarge
 from vigil.evidence import sealing
 from vigil.evidence.vault import Vault
+from vigil.testing.large_files import MIB, run_script, write_generated
 
-MIB = 1024 * 1024
 #: A file this size took about three times as much memory before streaming ingest.
 LARGE_FILE_BYTES = 64 * MIB
 #: What ingesting it may add to the peak resident memory of ``vigil evidence add``.
@@ -148,21 +145,9 @@ def test_a_large_import_takes_bounded_memory(tmp_path: Path) -> None:
     process grows by a few MiB (it grew by about three times the file before streaming)."""
     small, large = tmp_path / "small.bin", tmp_path / "large.bin"
     small.write_bytes(b"small synthetic evidence")
-    with large.open("wb") as out:  # written in chunks, never held whole
-        block = _generated(4 * MIB)
-        for number in range(LARGE_FILE_BYTES // len(block)):
-            out.write(block[:-8] + number.to_bytes(8, "big"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-    done = subprocess.run(
-        [sys.executable, "-c", _INGEST, str(small), str(large), str(tmp_path / "home")],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    baseline, ingest, verify, size, ok = done.stdout.split()
+    write_generated(large, LARGE_FILE_BYTES)
+    printed = run_script(_INGEST, str(small), str(large), str(tmp_path / "home"), timeout=120)
+    baseline, ingest, verify, size, ok = printed
     assert (int(size), ok) == (LARGE_FILE_BYTES, "True")
-    assert int(ingest) - int(baseline) < MEMORY_ALLOWANCE_BYTES, done.stdout
-    assert int(verify) - int(baseline) < MEMORY_ALLOWANCE_BYTES, done.stdout
+    assert int(ingest) - int(baseline) < MEMORY_ALLOWANCE_BYTES, printed
+    assert int(verify) - int(baseline) < MEMORY_ALLOWANCE_BYTES, printed
