@@ -13,10 +13,19 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
+
+try:  # the C loops (setup.py); without a compiler the numpy path scores the same
+    from vigil.detection import _ngram_kernel
+    from vigil.detection._ngram_kernel import Kernel
+except ImportError:  # pragma: no cover - exercised where no extension was built
+    _ngram_kernel = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:  # imported where needed: scanning with the compiled kernel never needs it
+    from scipy import sparse
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -156,6 +165,32 @@ def _word_bounds(enc: Encoded, word: npt.NDArray[np.bool_] | None = None) -> tup
     word = _word_mask(enc) if word is None else word
     edges = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+@dataclass(frozen=True)
+class PackedWeights:
+    """A weight table without its empty buckets, for the compiled kernel: most buckets of a
+    pruned model are zero, and the full table (tens of MB) would be read from main memory
+    at every n-gram, where this one stays in the CPU's cache."""
+
+    present: npt.NDArray[np.uint64]  # one bit per bucket: does it have a weight
+    rank: npt.NDArray[np.uint32]  # per 64 buckets: how many buckets before them have one
+    rows: npt.NDArray[np.float32]  # the weights of the buckets that have one, in order
+
+    @classmethod
+    def pack(cls, weights: npt.NDArray[np.float32]) -> PackedWeights:
+        kept = np.any(weights != 0, axis=1)
+        kept = np.concatenate([kept, np.zeros(-kept.size % 64, dtype=np.bool_)])
+        present = np.packbits(kept, bitorder="little").view(np.uint64)
+        counts = np.bitwise_count(present).astype(np.int64)
+        rank = (np.cumsum(counts) - counts).astype(np.uint32)
+        rows = np.ascontiguousarray(weights[kept[: weights.shape[0]]], dtype=np.float32)
+        return cls(present, rank, rows)
+
+
+def compiled_kernel() -> bool:
+    """Whether the C scoring loop was built (``setup.py``); the numpy path is used otherwise."""
+    return _ngram_kernel is not None
 
 
 class Hasher:
@@ -327,6 +362,8 @@ class Hasher:
         return self._blocks(feat), feat.scale
 
     def _blocks(self, feat: Featurized) -> list[sparse.csr_matrix]:
+        from scipy import sparse
+
         n_docs = feat.enc.starts.shape[0]
         mats: list[sparse.csr_matrix] = []
         for (_o, _pos, bucket), indptr in zip(feat.parts, feat.indptr, strict=True):
@@ -359,6 +396,8 @@ class Hasher:
         return scale.astype(np.float32)
 
     def matrix(self, texts: list[str]) -> sparse.csr_matrix:
+        from scipy import sparse
+
         """The scaled feature matrix of a batch: for training."""
         mats, scale = self.blocks(texts)
         if not mats:
@@ -371,9 +410,52 @@ class Hasher:
             x = x + m
         return sparse.csr_matrix(sparse.diags(scale) @ x)
 
-    def scores(self, texts: list[str], weights: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """Linear scores ``X @ weights`` without building the summed matrix."""
-        return self.scores_of(self.featurize(texts), weights)
+    def compile(self, weights: npt.NDArray[np.float32]) -> Kernel | None:
+        """``weights`` bound to the compiled kernel (packed once), or None without it."""
+        if _ngram_kernel is None:
+            return None
+        packed = PackedWeights.pack(weights)
+        chars = np.array(self.char_orders, dtype=np.int64)
+        return _ngram_kernel.Kernel(
+            _word_table().view(np.uint8),
+            packed.present,
+            packed.rank,
+            packed.rows,
+            chars,
+            np.array([(o * _ORDER_SALT) % 2**64 for o in self.char_orders], dtype=np.uint64),
+            np.array(self.word_orders, dtype=np.int64),
+            np.array([(7919 * o * _ORDER_SALT) % 2**64 for o in self.word_orders], np.uint64),
+            DISTINCT_ORDER if DISTINCT_ORDER in self.char_orders else max(chars, default=0),
+            MIN_DISTINCT,
+            self.bits,
+        )
+
+    def scores(
+        self, texts: list[str], weights: npt.NDArray[np.float32], kernel: Kernel | None = None
+    ) -> npt.NDArray[np.float32]:
+        """Linear scores ``X @ weights`` (scaled as ``matrix`` scales): by the compiled kernel
+        (``kernel``: ``compile(weights)``, for repeated calls) where it was built, else by
+        ``scores_of`` on the batch hashed with numpy."""
+        kernel = kernel or self.compile(weights)
+        if kernel is None:
+            return self.scores_of(self.featurize(texts), weights)
+        enc = encode(texts)
+        out = np.empty((len(texts), weights.shape[1]), dtype=np.float32)
+        kernel.score(enc.codes, enc.starts, enc.lengths, out)
+        return out
+
+    def compiled_word_sums(self, texts: list[str], kernel: Kernel, head: int) -> tuple[Words, F64]:
+        """``word_sums`` of one head (column ``head`` of the compiled weights), by the kernel."""
+        enc = encode(texts)
+        room = int(enc.lengths.sum())
+        doc = np.empty(room, dtype=np.int64)
+        start = np.empty(room, dtype=np.int64)
+        end = np.empty(room, dtype=np.int64)
+        sums = np.empty(room, dtype=np.float64)
+        n = kernel.word_sums(enc.codes, enc.starts, enc.lengths, head, doc, start, end, sums)
+        doc, start, end = doc[:n], start[:n], end[:n]
+        offset = enc.starts[doc]
+        return Words(doc, start, end, start + offset, end + offset, offset), sums[:n]
 
     def scores_of(
         self, feat: Featurized, weights: npt.NDArray[np.float32]

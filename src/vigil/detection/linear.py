@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,9 @@ import numpy.typing as npt
 from vigil.detection.base import Span
 from vigil.detection.features import Featurized, Hasher
 from vigil.errors import ConfigurationError
+
+if TYPE_CHECKING:  # built by setup.py where a compiler is present
+    from vigil.detection._ngram_kernel import Kernel
 
 F32 = npt.NDArray[np.float32]
 FORMAT: Final = "vigil-linear/1"
@@ -55,14 +58,27 @@ class LinearModel:
         self.meta = meta or {}
         self._columns: dict[str, F32] = {}
         self._last: tuple[list[str], Featurized] | None = None
+        self._kernel: Kernel | None = None
+        self._kernel_bound = False
 
     # ---- scoring ------------------------------------------------------------------------
 
     def raw_scores(self, texts: list[str]) -> F32:
+        kernel = self._compiled()
+        if kernel is not None:
+            self._last = None  # ``explain`` runs the kernel again on the few flagged texts
+            return self.hasher.scores(texts, self.weights, kernel) + self.bias
         feat = self.hasher.featurize(texts)
         # Kept for ``explain``: the texts a detector explains come from the batch it scored.
         self._last = (texts, feat)
         return self.hasher.scores_of(feat, self.weights) + self.bias
+
+    def _compiled(self) -> Kernel | None:
+        """The weights bound to the compiled kernel, once (None where it was not built)."""
+        if not self._kernel_bound:
+            self._kernel = self.hasher.compile(self.weights)
+            self._kernel_bound = True
+        return self._kernel
 
     def probabilities(self, texts: list[str]) -> F32:
         z = self.raw_scores(texts)
@@ -100,7 +116,11 @@ class LinearModel:
         """
         if not texts:
             return []
-        words, sums = self.hasher.word_sums(texts, self._column(head), *self._scored(texts))
+        kernel = self._compiled()
+        if kernel is not None:
+            words, sums = self.hasher.compiled_word_sums(texts, kernel, self.heads.index(head))
+        else:
+            words, sums = self.hasher.word_sums(texts, self._column(head), *self._scored(texts))
         order = np.lexsort((-sums, words.doc))
         docs = words.doc[order]
         first = np.flatnonzero(np.diff(docs, prepend=-1))

@@ -1,0 +1,70 @@
+"""The compiled scoring loop computes what the numpy path computes."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from vigil.detection.features import Hasher, PackedWeights, compiled_kernel
+
+
+def _texts() -> list[str]:
+    rng = random.Random(7)
+    alphabet = "abcdeé ßİ.,!?@#0123456789김치녀ㅋქალიженаދިވެހިالمرأة🙂𝐛\t\n\u200b"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 300))) for _ in range(300)]
+    texts += [
+        "",
+        " ",
+        "a",
+        "ab",
+        "slut " * 400,  # repetitive: damped by the distinct share
+        "ha" * 3000,  # longer than MAX_CHARS
+        "a\x00b",  # a NUL inside a text
+        "Hello World, you are a 5lut!!",
+    ]
+    return texts
+
+
+def test_the_kernel_was_built() -> None:
+    # `make test` installs with a C compiler present; a missing kernel means a broken build
+    assert compiled_kernel(), "the Cython kernel was not built: pip install -e . (setup.py)"
+
+
+@pytest.mark.parametrize(
+    ("chars", "words"), [((2, 3, 4, 5), (1, 2)), ((1, 2, 3, 4, 5, 6), (1, 2, 3)), ((3,), ())]
+)
+def test_kernel_scores_equal_the_numpy_path(chars: tuple[int, ...], words: tuple[int, ...]) -> None:
+    hasher = Hasher(bits=14, char_orders=chars, word_orders=words)
+    rng = np.random.default_rng(3)
+    weights = rng.normal(size=(hasher.n_buckets, 5)).astype(np.float32)
+    weights[rng.random(hasher.n_buckets) < 0.8] = 0  # pruned, as shipped models are
+    texts = _texts()
+    numpy_path = hasher.scores_of(hasher.featurize(texts), weights)
+    kernel = hasher.compile(weights)
+    assert kernel is not None
+    compiled = hasher.scores(texts, weights, kernel)
+    np.testing.assert_allclose(compiled, numpy_path, rtol=1e-4, atol=1e-5)
+    assert np.all(compiled[texts.index("")] == 0)
+    for head in range(weights.shape[1]):
+        words, sums = hasher.compiled_word_sums(texts, kernel, head)
+        expected_words, expected = hasher.word_sums(texts, np.ascontiguousarray(weights[:, head]))
+        for field in ("doc", "start", "end", "gstart", "gend"):
+            assert getattr(words, field).tolist() == getattr(expected_words, field).tolist()
+        np.testing.assert_allclose(sums, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_packed_weights_find_every_kept_bucket() -> None:
+    rng = np.random.default_rng(1)
+    weights = np.zeros((1000, 2), dtype=np.float32)  # not a multiple of 64 buckets
+    kept = np.sort(rng.choice(1000, 90, replace=False))
+    weights[kept] = rng.normal(size=(90, 2)).astype(np.float32) + 5
+    packed = PackedWeights.pack(weights)
+    bits = np.unpackbits(packed.present.view(np.uint8), bitorder="little")[:1000]
+    assert np.flatnonzero(bits).tolist() == kept.tolist()
+    for bucket in kept.tolist():
+        word, bit = divmod(bucket, 64)
+        below = int(packed.present[word]) & ((1 << bit) - 1)
+        row = int(packed.rank[word]) + bin(below).count("1")
+        np.testing.assert_array_equal(packed.rows[row], weights[bucket])
