@@ -55,6 +55,27 @@ def test_kernel_scores_equal_the_numpy_path(chars: tuple[int, ...], words: tuple
         np.testing.assert_allclose(sums, expected, rtol=1e-4, atol=1e-5)
 
 
+def test_top_words_found_while_scoring_equal_those_of_word_sums() -> None:
+    hasher = Hasher(bits=12)
+    weights = np.random.default_rng(5).normal(size=(hasher.n_buckets, 2)).astype(np.float32)
+    kernel = hasher.compile(weights)
+    assert kernel is not None
+    texts = _texts()
+    scores, top = hasher.compiled_scores(texts, kernel, 2, explain=1, limit=3)
+    assert top is not None
+    np.testing.assert_allclose(
+        scores, hasher.scores_of(hasher.featurize(texts), weights), 1e-4, 1e-5
+    )
+    words, sums = hasher.word_sums(texts, np.ascontiguousarray(weights[:, 1]))
+    for d in range(len(texts)):
+        mine = np.flatnonzero((words.doc == d) & (sums > 0))
+        best = mine[np.argsort(-sums[mine], kind="stable")][:3]
+        found = top.start[d] >= 0
+        assert top.start[d][found].tolist() == words.start[best].tolist()
+        assert top.end[d][found].tolist() == words.end[best].tolist()
+        np.testing.assert_allclose(top.weight[d][found], sums[best], rtol=1e-4, atol=1e-6)
+
+
 def test_packed_weights_find_every_kept_bucket() -> None:
     rng = np.random.default_rng(1)
     weights = np.zeros((1000, 2), dtype=np.float32)  # not a multiple of 64 buckets

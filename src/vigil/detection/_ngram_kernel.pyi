@@ -22,6 +22,10 @@ class Kernel:
         starts: npt.NDArray[np.int64],
         lengths: npt.NDArray[np.int64],
         out: npt.NDArray[np.float32],
+        explain_head: int = -1,
+        top_start: npt.NDArray[np.int64] | None = None,
+        top_end: npt.NDArray[np.int64] | None = None,
+        top_weight: npt.NDArray[np.float64] | None = None,
     ) -> None: ...
     def word_sums(
         self,

@@ -47,6 +47,7 @@ cdef struct Scratch:
     int64_t* word_start
     int64_t* word_end
     int64_t* word_of  # per position of the text: its word, -1 outside words
+    double* word_sums  # per word of the text: the explained head's summed weights
 
 
 cdef int _cmp(const void* a, const void* b) noexcept nogil:
@@ -72,14 +73,14 @@ cdef inline int64_t _row(const Model* m, int64_t bucket) noexcept nogil:
 cdef inline void _add(
     const Model* m, int64_t row, double* acc, int head, double* sums, int64_t word
 ) noexcept nogil:
-    """Scoring (``head`` < 0): every head into ``acc``; explaining: one head into the word."""
+    """Every head into ``acc`` (unless NULL); ``head`` (unless -1) into the word's sum."""
     cdef int k
     if row < 0:
         return
-    if head < 0:
+    if acc != NULL:
         for k in range(m.heads):
             acc[k] += m.rows[row * m.heads + k]
-    elif word >= 0:
+    if head >= 0 and word >= 0:
         sums[word] += m.rows[row * m.heads + head]
 
 
@@ -144,7 +145,7 @@ cdef double _text(
     double* sums,
     int64_t* n_words_out,
 ) noexcept nogil:
-    """One text: weight sums into ``acc`` (``head`` < 0), or ``head``'s contributions into
+    """One text: weight sums into ``acc`` (unless NULL) and ``head``'s (unless -1) into
     ``sums`` per word (an n-gram counts for the word it starts in; the words are left in
     ``w``). Returns the text's scale: 1/sqrt(n-grams), damped when mostly repeats."""
     cdef int64_t i, j, bucket, total = 0, n_seen = 0
@@ -186,6 +187,32 @@ cdef double _text(
         if share < m.min_distinct:
             scale *= sqrt(share / m.min_distinct)
     return scale
+
+
+cdef int64_t _top(
+    const Scratch* w, int64_t n_words, int limit, int64_t* best
+) noexcept nogil:
+    """The ``limit`` words with the highest positive sums, highest first (ties: the earlier
+    word), as ``numpy.lexsort`` orders them; returns how many."""
+    cdef int64_t j, count = 0, p, r
+    cdef double v
+    for j in range(n_words):
+        v = w.word_sums[j]
+        if v <= 0:
+            continue
+        p = count
+        while p > 0 and v > w.word_sums[best[p - 1]]:
+            p -= 1
+        if p >= limit:
+            continue
+        if count < limit:
+            count += 1
+        r = count - 1
+        while r > p:
+            best[r] = best[r - 1]
+            r -= 1
+        best[p] = j
+    return count
 
 
 cdef class Kernel:
@@ -240,15 +267,29 @@ cdef class Kernel:
         const int64_t[::1] starts,
         const int64_t[::1] lengths,
         float[:, ::1] out,
+        int explain_head=-1,
+        int64_t[:, ::1] top_start=None,
+        int64_t[:, ::1] top_end=None,
+        double[:, ::1] top_weight=None,
     ):
-        """Scaled weight sums per text (texts x heads) into ``out``."""
+        """Scaled weight sums per text (texts x heads) into ``out``. With ``explain_head``
+        (>= 0), in the same pass each text's top words for that head (the columns of the
+        ``top_*`` arrays, texts x how many; start -1 where a text has fewer)."""
         cdef Model m = self.m
         cdef Scratch w
         cdef Py_ssize_t d
-        cdef int k
+        cdef int k, limit = 0
         cdef double acc[MAX_HEADS]
         cdef double scale
-        cdef int64_t n_words
+        cdef int64_t n_words, count, j
+        cdef int64_t best[MAX_HEADS]
+        if explain_head >= m.heads:
+            raise ValueError("no such head")
+        if explain_head >= 0:
+            limit = <int>top_start.shape[1]
+            if limit > MAX_HEADS or top_start.shape[0] != starts.shape[0]:
+                raise ValueError("top arrays: one row per text, at most 64 columns")
+            top_start[:, :] = -1
         if starts.shape[0] == 0 or codes.shape[0] == 0:
             out[:, :] = 0
             return
@@ -259,9 +300,18 @@ cdef class Kernel:
                 for d in range(starts.shape[0]):
                     for k in range(m.heads):
                         acc[k] = 0.0
-                    scale = _text(&m, &w, starts[d], lengths[d], acc, -1, NULL, &n_words)
+                    scale = _text(
+                        &m, &w, starts[d], lengths[d], acc, explain_head, w.word_sums, &n_words
+                    )
                     for k in range(m.heads):
                         out[d, k] = <float>(acc[k] * scale)
+                    if explain_head < 0:
+                        continue
+                    count = _top(&w, n_words, limit, best)
+                    for j in range(count):
+                        top_start[d, j] = w.word_start[best[j]]
+                        top_end[d, j] = w.word_end[best[j]]
+                        top_weight[d, j] = w.word_sums[best[j]] * scale
         finally:
             _free(&w)
 
@@ -321,7 +371,8 @@ cdef void _alloc(Scratch* w, int64_t longest) except *:
     w.word_start = <int64_t*>malloc(n * sizeof(int64_t))
     w.word_end = <int64_t*>malloc(n * sizeof(int64_t))
     w.word_of = <int64_t*>malloc(n * sizeof(int64_t))
-    if not (w.seen and w.word_hash and w.word_start and w.word_end and w.word_of):
+    w.word_sums = <double*>malloc(n * sizeof(double))
+    if not (w.seen and w.word_hash and w.word_start and w.word_end and w.word_of and w.word_sums):
         _free(w)
         raise MemoryError()
 
@@ -332,6 +383,8 @@ cdef void _free(Scratch* w) noexcept:
     free(w.word_start)
     free(w.word_end)
     free(w.word_of)
+    free(w.word_sums)
+    w.word_sums = NULL
     w.seen = NULL
     w.word_hash = NULL
     w.word_start = NULL

@@ -215,6 +215,8 @@ class FastDetector(_Pipeline):
         self._load_common()
         directory = Path(self.model_dir) if self.model_dir else default_model_dir()
         self._model = LinearModel.load(directory)
+        if self.explain:
+            self._model.explained = GBV
         return self
 
 

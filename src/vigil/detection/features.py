@@ -168,6 +168,15 @@ def _word_bounds(enc: Encoded, word: npt.NDArray[np.bool_] | None = None) -> tup
 
 
 @dataclass(frozen=True)
+class TopWords:
+    """Per text, its highest-weighted words (texts x limit; start -1 past the last one)."""
+
+    start: I64
+    end: I64
+    weight: F64
+
+
+@dataclass(frozen=True)
 class PackedWeights:
     """A weight table without its empty buckets, for the compiled kernel: most buckets of a
     pruned model are zero, and the full table (tens of MB) would be read from main memory
@@ -439,10 +448,27 @@ class Hasher:
         kernel = kernel or self.compile(weights)
         if kernel is None:
             return self.scores_of(self.featurize(texts), weights)
+        return self.compiled_scores(texts, kernel, weights.shape[1])[0]
+
+    def compiled_scores(
+        self, texts: list[str], kernel: Kernel, heads: int, explain: int = -1, limit: int = 0
+    ) -> tuple[npt.NDArray[np.float32], TopWords | None]:
+        """Scores by the kernel and, for head ``explain`` (>= 0), each text's ``limit`` top
+        words in the same pass (what ``word_sums`` + a sort would give)."""
         enc = encode(texts)
-        out = np.empty((len(texts), weights.shape[1]), dtype=np.float32)
-        kernel.score(enc.codes, enc.starts, enc.lengths, out)
-        return out
+        out = np.empty((len(texts), heads), dtype=np.float32)
+        if explain < 0:
+            kernel.score(enc.codes, enc.starts, enc.lengths, out)
+            return out, None
+        top = TopWords(
+            np.empty((len(texts), limit), dtype=np.int64),
+            np.empty((len(texts), limit), dtype=np.int64),
+            np.empty((len(texts), limit), dtype=np.float64),
+        )
+        kernel.score(
+            enc.codes, enc.starts, enc.lengths, out, explain, top.start, top.end, top.weight
+        )
+        return out, top
 
     def compiled_word_sums(self, texts: list[str], kernel: Kernel, head: int) -> tuple[Words, F64]:
         """``word_sums`` of one head (column ``head`` of the compiled weights), by the kernel."""

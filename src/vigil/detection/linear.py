@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.detection.base import Span
-from vigil.detection.features import Featurized, Hasher
+from vigil.detection.features import Featurized, Hasher, TopWords
 from vigil.errors import ConfigurationError
 
 if TYPE_CHECKING:  # built by setup.py where a compiler is present
@@ -59,6 +59,10 @@ class LinearModel:
         self._columns: dict[str, F32] = {}
         self._last: tuple[list[str], Featurized] | None = None
         self._kernel: Kernel | None = None
+        #: The head whose top words scoring keeps for ``explain`` (the compiled path finds
+        #: them in the same pass; a detector that explains sets it).
+        self.explained: str | None = None
+        self._top: tuple[list[str], TopWords] | None = None
         self._kernel_bound = False
 
     # ---- scoring ------------------------------------------------------------------------
@@ -66,8 +70,11 @@ class LinearModel:
     def raw_scores(self, texts: list[str]) -> F32:
         kernel = self._compiled()
         if kernel is not None:
-            self._last = None  # ``explain`` runs the kernel again on the few flagged texts
-            return self.hasher.scores(texts, self.weights, kernel) + self.bias
+            self._last = None
+            explain = self.heads.index(self.explained) if self.explained in self.heads else -1
+            z, top = self.hasher.compiled_scores(texts, kernel, len(self.heads), explain, MAX_SPANS)
+            self._top = (texts, top) if top is not None else None
+            return z + self.bias
         feat = self.hasher.featurize(texts)
         # Kept for ``explain``: the texts a detector explains come from the batch it scored.
         self._last = (texts, feat)
@@ -97,16 +104,13 @@ class LinearModel:
         return column
 
     def _scored(self, texts: list[str]) -> tuple[Featurized | None, npt.NDArray[np.int64] | None]:
-        """The last scored batch's hashing and where ``texts`` are in it (the very same string
-        objects), so explaining them hashes nothing again; (None, None) otherwise."""
+        """The last scored batch's hashing and where ``texts`` are in it, so explaining them
+        hashes nothing again; (None, None) otherwise."""
         if self._last is None:
             return None, None
         batch, feat = self._last
-        index = {id(t): i for i, t in enumerate(batch)}
-        docs = [index.get(id(t), -1) for t in texts]
-        if any(d < 0 or batch[d] is not t for d, t in zip(docs, texts, strict=True)):
-            return None, None
-        return feat, np.array(docs, dtype=np.int64)
+        docs = _positions(batch, texts)
+        return (feat, docs) if docs is not None else (None, None)
 
     def explain(self, texts: list[str], head: str, limit: int = MAX_SPANS) -> list[list[Span]]:
         """For each text, the words whose n-grams pushed ``head`` up the most.
@@ -116,6 +120,10 @@ class LinearModel:
         """
         if not texts:
             return []
+        if self._top is not None and head == self.explained and limit <= MAX_SPANS:
+            docs = _positions(self._top[0], texts)
+            if docs is not None:
+                return _top_spans(texts, self._top[1], docs, limit)
         kernel = self._compiled()
         if kernel is not None:
             words, sums = self.hasher.compiled_word_sums(texts, kernel, self.heads.index(head))
@@ -200,3 +208,34 @@ class LinearModel:
             thresholds=doc.get("thresholds"),
             meta=doc.get("meta", {}),
         )
+
+
+def _positions(batch: list[str], texts: list[str]) -> npt.NDArray[np.int64] | None:
+    """Where ``texts`` are in ``batch`` (the very same string objects), or None."""
+    index = {id(t): i for i, t in enumerate(batch)}
+    docs = [index.get(id(t), -1) for t in texts]
+    if any(d < 0 or batch[d] is not t for d, t in zip(docs, texts, strict=True)):
+        return None
+    return np.array(docs, dtype=np.int64)
+
+
+def _top_spans(
+    texts: list[str], top: TopWords, docs: npt.NDArray[np.int64], limit: int
+) -> list[list[Span]]:
+    """Spans from the top words the kernel found while scoring the batch."""
+    out: list[list[Span]] = []
+    for text, starts, ends, weights in zip(
+        texts,
+        top.start[docs, :limit].tolist(),
+        top.end[docs, :limit].tolist(),
+        top.weight[docs, :limit].tolist(),
+        strict=True,
+    ):
+        out.append(
+            [
+                Span(a, b, text[a:b], w)
+                for a, b, w in zip(starts, ends, weights, strict=True)
+                if a >= 0
+            ]
+        )
+    return out
