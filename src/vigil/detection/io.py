@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Final
+from typing import IO, Any, Final, NamedTuple
 
 import orjson
 
@@ -20,8 +20,10 @@ from vigil.detection.taxonomy import CATEGORIES
 FORMATS: Final = ("jsonl", "csv", "table")
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
+    """One post to score (a tuple: made for every line of a big file, at half the cost of a
+    frozen dataclass)."""
+
     line: int
     id: Any
     text: str
