@@ -2,13 +2,14 @@
 
 Everything else about the package is in pyproject.toml. Each extension is optional: where it
 cannot be built (no compiler), the install still succeeds and Vigil uses the numpy code
-path that computes the same numbers, only slower (``vigil.detection.kernels``).
+path that computes the same numbers, only slower (each module says where it imports its
+kernel).
 """
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["ngram_kernel"]
+KERNELS = ["ngram_kernel", "lid_kernel"]
 
 setup(
     ext_modules=cythonize(

@@ -42,12 +42,16 @@ def test_no_letters_is_undetermined(langid: LanguageIdentifier) -> None:
     assert langid.identify(["", "1234 !!", "🙂🙂"]) == ["und", "und", "und"]
 
 
-def test_numpy_lid176_agrees_with_fasttext() -> None:
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
+def test_lid176_agrees_with_fasttext(compiled: bool) -> None:
     """``lid176.py`` re-implements fastText's prediction: same labels, same probabilities."""
     import fasttext  # type: ignore[import-untyped]
 
     from vigil.detection.langid import _model_path
-    from vigil.detection.lid176 import Lid176
+    from vigil.detection.lid176 import Lid176, compiled_kernel
+
+    if compiled and not compiled_kernel():
+        pytest.skip("the _lid_kernel extension was not built")
 
     lines = [
         *(t.lower() for t in SAMPLES.values()),
@@ -61,7 +65,7 @@ def test_numpy_lid176_agrees_with_fasttext() -> None:
         "écrit   avec\tdes espaces  multiples",
         "mixed ελληνικά and русский words",
     ]
-    ours = Lid176(_model_path())
+    ours = Lid176(_model_path(), compiled=compiled)
     reference = fasttext.load_model(str(_model_path()))
     labels, probs = ours.predict(lines)
     for line, label, prob in zip(lines, labels, probs, strict=True):

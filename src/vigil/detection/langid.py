@@ -2,11 +2,11 @@
 
 The model file is read from the installed package (no download; we never call the package's
 own loader, which may fetch a larger model) and run for a whole batch with numpy
-(``lid176.py``: fastText's predictions at a fraction of its per-line cost). Script rules run
-first, for the batch at once, and settle what a script alone decides: Hangul is Korean, Thaana
-is Dhivehi, Georgian script is Georgian. lid.176 cannot tell Bosnian, Croatian and Serbian
-apart reliably, so all three are reported as ``sh`` (Serbo-Croatian); Malay is reported as
-Indonesian, which it is in our users' posts.
+(``lid176.py``: fastText's predictions at a fraction of its per-line cost; in C where the
+``_lid_kernel`` extension was built). Script rules run first, for the batch at once, and settle
+what a script alone decides: Hangul is Korean, Thaana is Dhivehi, Georgian script is Georgian.
+lid.176 cannot tell Bosnian, Croatian and Serbian apart reliably, so all three are reported as
+``sh`` (Serbo-Croatian); Malay is reported as Indonesian, which it is in our users' posts.
 """
 
 from __future__ import annotations
@@ -21,8 +21,13 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from vigil.detection.lid176 import Lid176
+from vigil.detection.lid176 import Lid176, compiled_kernel
 from vigil.errors import ConfigurationError
+
+try:
+    from vigil.detection import _lid_kernel
+except ImportError:  # pragma: no cover - exercised where no extension was built
+    _lid_kernel = None  # type: ignore[assignment]
 
 UNDETERMINED: Final = "und"
 #: Below this top-label probability a Latin text is left ``und`` rather than guessed.
@@ -51,21 +56,27 @@ def _model_path() -> Path:
     return path
 
 
-@lru_cache(maxsize=1)
-def _load_model() -> Lid176:
+@lru_cache(maxsize=2)
+def _load_model(compiled: bool) -> Lid176:
     """Read once per process (forked scan workers share it)."""
-    return Lid176(_model_path())
+    return Lid176(_model_path(), compiled=compiled)
 
 
 class LanguageIdentifier:
-    """``identify(texts)`` returns one ISO 639-1 code (or ``sh``/``und``) per text."""
+    """``identify(texts)`` returns one ISO 639-1 code (or ``sh``/``und``) per text.
 
-    def __init__(self, min_confidence: float = MIN_CONFIDENCE) -> None:
+    ``compiled``: use the C kernel (default: when it was built); False forces the numpy path,
+    which gives the same codes."""
+
+    def __init__(
+        self, min_confidence: float = MIN_CONFIDENCE, compiled: bool | None = None
+    ) -> None:
         self.min_confidence = min_confidence
+        self.compiled = compiled_kernel() if compiled is None else compiled
         self._model: Lid176 | None = None
 
     def load(self) -> LanguageIdentifier:
-        self._model = _load_model()
+        self._model = _load_model(self.compiled)
         return self
 
     def identify(self, texts: Sequence[str]) -> list[str]:
@@ -73,15 +84,18 @@ class LanguageIdentifier:
             self.load()
         assert self._model is not None
         out: list[str] = [UNDETERMINED] * len(texts)
+        if not texts:
+            return out
         samples = [t[:SAMPLE] for t in texts]
-        script, letters = _scripts(samples)
-        todo = [i for i, (k, has) in enumerate(zip(script, letters, strict=True)) if has and not k]
-        for i, k in enumerate(script):
-            if k:
-                out[i] = _SCRIPT_LANGS[k]
+        script, letters = (_scripts_compiled if self.compiled else _scripts)(samples)
+        settled = np.flatnonzero(script)
+        for i, k in zip(settled.tolist(), script[settled].tolist(), strict=True):
+            out[i] = _SCRIPT_LANGS[k]
+        todo = np.flatnonzero(letters & (script == 0)).tolist()
         if todo:
             lines = [samples[i].replace("\n", " ").lower() for i in todo]
-            labels, probs = self._model.predict(lines)
+            # Probabilities at the threshold are computed as the numpy path does: same codes.
+            labels, probs = self._model.predict(lines, exact_near=self.min_confidence)
             for i, label, prob in zip(todo, labels, probs, strict=True):
                 if prob >= self.min_confidence:
                     code = label.removeprefix("__label__")
@@ -101,7 +115,22 @@ def _class_table() -> npt.NDArray[np.uint8]:
     return table
 
 
-def _scripts(samples: list[str]) -> tuple[list[int], list[bool]]:
+def _scripts_compiled(samples: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """``_scripts`` in C (``_lid_kernel.scripts``): one pass over each text's code points."""
+    assert _lid_kernel is not None
+    n = len(samples)
+    codes = np.frombuffer("".join(samples).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, samples), dtype=np.int64, count=n)
+    script = np.empty(n, dtype=np.int8)
+    letters = np.empty(n, dtype=np.int8)
+    _lid_kernel.scripts(codes, lengths, _class_table(), script, letters)
+    # 2: no letter in the BMP but a character beyond it (emoji, mostly): the regex decides.
+    for i in np.flatnonzero(letters == 2).tolist():
+        letters[i] = bool(_LETTERS.search(samples[i]))
+    return script.astype(np.int64), letters.astype(np.bool_)
+
+
+def _scripts(samples: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     """For each sample, the script of its first Thaana/Hangul/Georgian character (0: none;
     what ``_SCRIPTS.search`` finds) and whether it holds a letter: for the batch at once."""
     n = len(samples)
@@ -109,8 +138,8 @@ def _scripts(samples: list[str]) -> tuple[list[int], list[bool]]:
     if n < 2 or joined.count("\x00") != n - 1:  # a NUL in a text: one regex search per text
         firsts = [_SCRIPTS.search(s) for s in samples]
         return (
-            [m.lastindex or 0 if m else 0 for m in firsts],
-            [bool(_LETTERS.search(s)) for s in samples],
+            np.array([m.lastindex or 0 if m else 0 for m in firsts], dtype=np.int64),
+            np.array([bool(_LETTERS.search(s)) for s in samples], dtype=np.bool_),
         )
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cls = _class_table()[np.minimum(codes, 0xFFFF)]
@@ -124,4 +153,4 @@ def _scripts(samples: list[str]) -> tuple[list[int], list[bool]]:
     script[docs] = cls[at[first]] & 3
     letters = np.zeros(n, dtype=np.bool_)
     letters[np.searchsorted(bounds, np.flatnonzero(cls & 4), side="right")] = True
-    return script.tolist(), letters.tolist()
+    return script, letters

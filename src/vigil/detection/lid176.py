@@ -8,6 +8,10 @@ product for the hidden vectors, one dense product for the tree. Same tokenisatio
 same tree as fastText 0.9 (``Dictionary::computeSubwords``, ``HierarchicalSoftmaxLoss``), so the
 labels are the same (float rounding aside); ``tests/detection/test_langid.py`` checks that
 against fastText itself.
+
+Where the compiled kernel was built (``_lid_kernel.pyx``, ``setup.py``) it does the same per line
+in C, ~2 µs a line instead of ~14, with the same labels: ``tests/detection/test_lid_kernel.py``.
+This numpy path stays for installs without a C compiler.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from vigil.errors import ConfigurationError
+
+try:
+    from vigil.detection import _lid_kernel
+except ImportError:  # pragma: no cover - exercised where no extension was built
+    _lid_kernel = None  # type: ignore[assignment]
 
 _MAGIC: Final = 793712314
 _FNV_OFFSET: Final = np.uint32(2166136261)
@@ -32,7 +40,12 @@ _ABSENT: Final = 0xFFFF  # a hash bucket the quantised model pruned
 _SPACE_TABLE: Final = np.isin(np.arange(256), [32, 9, 10, 11, 12, 13, 0])
 _EOS: Final = b"</s>"
 _BOW, _EOW = ord("<"), ord(">")
+#: The compiled tree walk leaves a line to the numpy path's tree when another label's log score
+#: is this close to the best one's: its float32 exp/log are libm's, not numpy's, and the two
+#: paths' scores differ by ~1e-6, far less than this (see ``_lid_kernel.pyx``).
+_NEAR: Final = 1e-3
 
+U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
 I64 = npt.NDArray[np.int64]
 
@@ -68,15 +81,28 @@ def _fnv(h: U32, wide: U32) -> U32:
     return (h ^ wide) * _FNV_PRIME
 
 
-class Lid176:
-    """``predict(lines)`` gives (label, probability) per line, as fastText's ``predict(k=1)``."""
+def compiled_kernel() -> bool:
+    """Whether the C prediction loop was built (``setup.py``); the numpy path is used otherwise."""
+    return _lid_kernel is not None
 
-    def __init__(self, path: Path) -> None:
+
+class Lid176:
+    """``predict(lines)`` gives (label, probability) per line, as fastText's ``predict(k=1)``.
+
+    ``compiled``: use the C kernel (default: when it was built); False forces the numpy path.
+    """
+
+    def __init__(self, path: Path, compiled: bool | None = None) -> None:
         try:
             r = _Reader(path.read_bytes())
             self._parse(r)
         except (OSError, struct.error, ValueError) as exc:
             raise ConfigurationError(f"cannot read language model {path}: {exc}") from None
+        self.compiled = compiled_kernel() if compiled is None else compiled
+        if self.compiled and _lid_kernel is None:
+            raise ConfigurationError("the compiled language-id kernel was not built")
+        if self.compiled:
+            self._compile()
 
     def _parse(self, r: _Reader) -> None:
         magic, _version = r.take("ii")
@@ -126,9 +152,18 @@ class Lid176:
         m, n = (int(v) for v in r.take("2q"))
         output = np.array(r.array("<f4", m * n).reshape(m, n), dtype=np.float32)
         self._paths(counts)
-        # Sparse although dense: scipy's product is single-threaded, where BLAS would start
-        # threads that spin against the caller's own workers (4× slower on a busy machine).
-        self._output = sparse.csr_matrix(output[: self._inner])
+        self._output_dense = output[: self._inner]
+        self._sparse: tuple[Any, Any] | None = None  # (output, path), for the numpy tree
+        self._output_rows = np.ascontiguousarray(output[: len(counts) - 1])
+
+    def _compile(self) -> None:
+        """The C kernel looks words up in an open-addressing table (hash -> row), at most a
+        quarter full, instead of a binary search over the sorted hashes."""
+        assert _lid_kernel is not None
+        size = 1 << max(int(4 * self._word_hash.size - 1).bit_length(), 1)
+        self._word_keys = np.zeros(size, dtype=np.uint32)
+        self._word_vals = np.full(size, -1, dtype=np.int32)
+        _lid_kernel.word_table(self._word_hash, self._word_row, self._word_keys, self._word_vals)
 
     @staticmethod
     def _quant_matrix(r: _Reader, dim: int) -> npt.NDArray[np.float32]:
@@ -167,6 +202,12 @@ class Lid176:
             count[i] = count[mini[0]] + count[mini[1]]
             parent[mini[0]] = parent[mini[1]] = i
             binary[mini[1]] = True
+        # Children of each inner node, for the compiled depth-first walk.
+        self._left = np.zeros(max(osz - 1, 1), dtype=np.int32)
+        self._right = np.zeros(max(osz - 1, 1), dtype=np.int32)
+        for j in range(2 * osz - 2):
+            side = self._right if binary[j] else self._left
+            side[parent[j] - osz] = j
         # Rows 0..osz-2: right turns (log f); rows osz-1..: left turns (log(1 - f)).
         inner = max(osz - 1, 1)
         path = np.zeros((osz, 2 * inner), dtype=np.float32)
@@ -176,18 +217,93 @@ class Lid176:
                 path[label, parent[j] - osz + (0 if binary[j] else inner)] = 1.0
                 j = parent[j]
         self._inner = inner
-        self._path = sparse.csr_matrix(path)
+        self._path_dense = path
+        # Turns below any node can add at most log(1 + 1e-5) each (f + 1e-5 > 1): the
+        # compiled walk prunes no subtree that could still come within ``_NEAR`` of the best.
+        self._slack = 1.1e-5 * float(path.sum(axis=1).max(initial=0.0))
 
     # ---- prediction -----------------------------------------------------------------------
 
-    def predict(self, lines: Sequence[str]) -> tuple[list[str], list[float]]:
-        """One label and probability per line (each line is one post; no newlines inside)."""
+    def predict(
+        self, lines: Sequence[str], exact_near: float | None = None
+    ) -> tuple[list[str], list[float]]:
+        """One label and probability per line (each line is one post; no newlines inside).
+
+        ``exact_near``: a threshold the caller compares probabilities with. The compiled path
+        hands lines whose probability is within 0.1% of it to the numpy path's tree, so the
+        comparison decides as it would there (the two differ in the 6th digit at most)."""
         if not lines:
             return [], []
-        data = np.frombuffer(
-            "".join(line + "\n" for line in lines).encode("utf-8", "replace"), dtype=np.uint8
-        )
+        text = "\n".join(lines) + "\n"
         n = len(lines)
+        if text.count("\n") != n:
+            raise ValueError("a line to predict holds a newline")
+        data = np.frombuffer(text.encode("utf-8", "replace"), dtype=np.uint8)
+        if not self.compiled:
+            return self._tree(self._hidden(data, n))
+        hidden, best, prob, near = self._predict_compiled(data, n)
+        labels = [self.labels[b] for b in best.tolist()]
+        probs: list[float] = prob.tolist()
+        redo = near.astype(np.bool_)
+        if exact_near is not None:
+            redo |= np.abs(prob - exact_near) <= 1e-3 * exact_near
+        redone = zip(np.flatnonzero(redo).tolist(), *self._tree(hidden[redo]), strict=True)
+        for i, label, p in redone:
+            labels[i], probs[i] = label, p
+        return labels, probs
+
+    def _predict_compiled(
+        self, data: npt.NDArray[np.uint8], n: int
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int32], npt.NDArray[np.float64], U8]:
+        """The C kernel's hidden vectors (the numpy path's, bit for bit), best labels, their
+        probabilities, and which lines have a runner-up within ``_NEAR`` (log) of the best."""
+        assert _lid_kernel is not None
+        hidden = np.empty((n, self.input.shape[1]), dtype=np.float32)
+        best = np.empty(n, dtype=np.int32)
+        prob = np.empty(n, dtype=np.float64)
+        near = np.empty(n, dtype=np.uint8)
+        _lid_kernel.predict(
+            data,
+            self._word_keys,
+            self._word_vals,
+            self._longest,
+            self._eos,
+            self._ngram_row,
+            self.bucket,
+            self.minn,
+            self.maxn,
+            self.input,
+            self._output_rows,
+            self._left,
+            self._right,
+            len(self.labels),
+            _NEAR,
+            self._slack,
+            hidden,
+            best,
+            prob,
+            near,
+        )
+        return hidden, best, prob, near
+
+    def _sparse_tree(self) -> tuple[Any, Any]:
+        """The output and path matrices as scipy CSR, built on first use: the compiled path
+        needs them only for near ties, and importing scipy costs ~0.1 s of a scan's start.
+        Sparse although dense: scipy's product is single-threaded, where BLAS would start
+        threads that spin against the caller's own workers (4× slower on a busy machine)."""
+        if self._sparse is None:
+            from scipy import sparse
+
+            self._sparse = (
+                sparse.csr_matrix(self._output_dense),
+                sparse.csr_matrix(self._path_dense),
+            )
+        return self._sparse
+
+    def _hidden(self, data: npt.NDArray[np.uint8], n: int) -> npt.NDArray[np.float32]:
+        """The numpy path's hidden vectors: the mean input row of each line's tokens."""
+        from scipy import sparse
+
         total = np.zeros((n, self.input.shape[1]), dtype=np.float32)
         size = np.zeros(n, dtype=np.int64)
         for doc, rows in self._rows(data, n):
@@ -200,14 +316,22 @@ class Lid176:
             block = sparse.csr_matrix((ones, rows, indptr), shape=(n, self.input.shape[0]))
             total += block @ self.input
         hidden = total / np.maximum(size, 1)[:, None].astype(np.float32)
+        return hidden.astype(np.float32, copy=False)  # float32 already; says so to mypy
+
+    def _tree(self, hidden: npt.NDArray[np.float32]) -> tuple[list[str], list[float]]:
+        """The numpy path's labels: every leaf scored, the best taken. Each line's result
+        depends on its own hidden vector only."""
+        if hidden.shape[0] == 0:
+            return [], []
         # Tree nodes in rows, lines in columns: the sparse path matrix then sums each leaf's
         # path in one product (dense BLAS on these small shapes is slower, and threads).
-        z = self._output @ hidden.T
+        output, path = self._sparse_tree()
+        z = output @ hidden.T
         f = 1.0 / (1.0 + np.exp(-np.clip(z, -60, 60)))
         logs = np.concatenate([np.log(f + 1e-5), np.log(1.0 - f + 1e-5)])
-        scores = self._path @ logs  # (labels, lines)
+        scores = path @ logs  # (labels, lines)
         best = scores.argmax(axis=0)
-        probs = np.exp(scores[best, np.arange(len(lines))]).tolist()
+        probs = np.exp(scores[best, np.arange(hidden.shape[0])]).tolist()
         return [self.labels[b] for b in best.tolist()], probs
 
     def _rows(self, data: npt.NDArray[np.uint8], n_lines: int) -> list[tuple[I64, I64]]:
