@@ -7,7 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from vigil.detection.features import Hasher, PackedWeights, compiled_kernel
+from vigil.detection.compiled import CompiledScorer, PackedWeights, compiled_kernel
+from vigil.detection.features import Hasher
 
 
 def _texts() -> list[str]:
@@ -42,13 +43,13 @@ def test_kernel_scores_equal_the_numpy_path(chars: tuple[int, ...], words: tuple
     weights[rng.random(hasher.n_buckets) < 0.8] = 0  # pruned, as shipped models are
     texts = _texts()
     numpy_path = hasher.scores_of(hasher.featurize(texts), weights)
-    kernel = hasher.compile(weights)
-    assert kernel is not None
-    compiled = hasher.scores(texts, weights, kernel)
+    scorer = CompiledScorer.bind(hasher, weights)
+    assert scorer is not None
+    compiled = hasher.scores(texts, weights, scorer)
     np.testing.assert_allclose(compiled, numpy_path, rtol=1e-4, atol=1e-5)
     assert np.all(compiled[texts.index("")] == 0)
     for head in range(weights.shape[1]):
-        words, sums = hasher.compiled_word_sums(texts, kernel, head)
+        words, sums = scorer.word_sums(texts, head)
         expected_words, expected = hasher.word_sums(texts, np.ascontiguousarray(weights[:, head]))
         for field in ("doc", "start", "end", "gstart", "gend"):
             assert getattr(words, field).tolist() == getattr(expected_words, field).tolist()
@@ -58,10 +59,10 @@ def test_kernel_scores_equal_the_numpy_path(chars: tuple[int, ...], words: tuple
 def test_top_words_found_while_scoring_equal_those_of_word_sums() -> None:
     hasher = Hasher(bits=12)
     weights = np.random.default_rng(5).normal(size=(hasher.n_buckets, 2)).astype(np.float32)
-    kernel = hasher.compile(weights)
-    assert kernel is not None
+    scorer = CompiledScorer.bind(hasher, weights)
+    assert scorer is not None
     texts = _texts()
-    scores, top = hasher.compiled_scores(texts, kernel, 2, explain=1, limit=3)
+    scores, top = scorer.scores(texts, explain=1, limit=3)
     assert top is not None
     np.testing.assert_allclose(
         scores, hasher.scores_of(hasher.featurize(texts), weights), 1e-4, 1e-5

@@ -18,14 +18,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-try:  # the C loops (setup.py); without a compiler the numpy path scores the same
-    from vigil.detection import _ngram_kernel
-    from vigil.detection._ngram_kernel import Kernel
-except ImportError:  # pragma: no cover - exercised where no extension was built
-    _ngram_kernel = None  # type: ignore[assignment]
-
 if TYPE_CHECKING:  # imported where needed: scanning with the compiled kernel never needs it
     from scipy import sparse
+
+    from vigil.detection.compiled import CompiledScorer
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -37,7 +33,7 @@ SEPARATOR = 0  # code point between texts; never inside a text (NULs are mapped 
 _BASE = np.uint64(0x100000001B3)  # FNV prime: odd, hence invertible modulo 2**64
 _BASE_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_ORDER_SALT = 0xC2B2AE3D27D4EB4F
+ORDER_SALT = 0xC2B2AE3D27D4EB4F
 
 
 #: Below this share of distinct character n-grams a text counts as repetitive (``_scale``).
@@ -85,7 +81,7 @@ def _fold_table() -> npt.NDArray[np.uint32]:
 
 
 @lru_cache(maxsize=1)
-def _word_table() -> npt.NDArray[np.bool_]:
+def word_table() -> npt.NDArray[np.bool_]:
     """Which BMP code points belong to words: letters, marks and digits."""
     table = np.zeros(0x10000, dtype=np.bool_)
     for cp in range(0x10000):
@@ -158,48 +154,13 @@ def _row_pointers(enc: Encoded, parts: list[tuple[int, I64, I64]]) -> list[I64]:
 
 def _word_mask(enc: Encoded) -> npt.NDArray[np.bool_]:
     # emoji and rare scripts beyond the BMP count as word characters
-    return _word_table()[np.minimum(enc.codes, 0xFFFF)] | (enc.codes >= 0x10000)
+    return word_table()[np.minimum(enc.codes, 0xFFFF)] | (enc.codes >= 0x10000)
 
 
 def _word_bounds(enc: Encoded, word: npt.NDArray[np.bool_] | None = None) -> tuple[I64, I64]:
     word = _word_mask(enc) if word is None else word
     edges = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-
-
-@dataclass(frozen=True)
-class TopWords:
-    """Per text, its highest-weighted words (texts x limit; start -1 past the last one)."""
-
-    start: I64
-    end: I64
-    weight: F64
-
-
-@dataclass(frozen=True)
-class PackedWeights:
-    """A weight table without its empty buckets, for the compiled kernel: most buckets of a
-    pruned model are zero, and the full table (tens of MB) would be read from main memory
-    at every n-gram, where this one stays in the CPU's cache."""
-
-    present: npt.NDArray[np.uint64]  # one bit per bucket: does it have a weight
-    rank: npt.NDArray[np.uint32]  # per 64 buckets: how many buckets before them have one
-    rows: npt.NDArray[np.float32]  # the weights of the buckets that have one, in order
-
-    @classmethod
-    def pack(cls, weights: npt.NDArray[np.float32]) -> PackedWeights:
-        kept = np.any(weights != 0, axis=1)
-        kept = np.concatenate([kept, np.zeros(-kept.size % 64, dtype=np.bool_)])
-        present = np.packbits(kept, bitorder="little").view(np.uint64)
-        counts = np.bitwise_count(present).astype(np.int64)
-        rank = (np.cumsum(counts) - counts).astype(np.uint32)
-        rows = np.ascontiguousarray(weights[kept[: weights.shape[0]]], dtype=np.float32)
-        return cls(present, rank, rows)
-
-
-def compiled_kernel() -> bool:
-    """Whether the C scoring loop was built (``setup.py``); the numpy path is used otherwise."""
-    return _ngram_kernel is not None
 
 
 class Hasher:
@@ -242,7 +203,7 @@ class Hasher:
             count = rolling.shape[0]
             ok = sep_before[order : order + count] == sep_before[:count]
             pos = np.flatnonzero(ok)
-            yield order, pos, self._hash(rolling[ok], order * _ORDER_SALT)
+            yield order, pos, self._hash(rolling[ok], order * ORDER_SALT)
 
     def words(self, texts: list[str]) -> Words:
         """Word runs of a batch, in global and per-text coordinates."""
@@ -283,7 +244,7 @@ class Hasher:
                 order,
                 w_start[:k][ok],
                 w_end[order - 1 :][ok],
-                self._hash(h[ok], 7919 * order * _ORDER_SALT),
+                self._hash(h[ok], 7919 * order * ORDER_SALT),
             )
 
     def grams(self, texts: list[str]) -> Grams:
@@ -419,69 +380,21 @@ class Hasher:
             x = x + m
         return sparse.csr_matrix(sparse.diags(scale) @ x)
 
-    def compile(self, weights: npt.NDArray[np.float32]) -> Kernel | None:
-        """``weights`` bound to the compiled kernel (packed once), or None without it."""
-        if _ngram_kernel is None:
-            return None
-        packed = PackedWeights.pack(weights)
-        chars = np.array(self.char_orders, dtype=np.int64)
-        return _ngram_kernel.Kernel(
-            _word_table().view(np.uint8),
-            packed.present,
-            packed.rank,
-            packed.rows,
-            chars,
-            np.array([(o * _ORDER_SALT) % 2**64 for o in self.char_orders], dtype=np.uint64),
-            np.array(self.word_orders, dtype=np.int64),
-            np.array([(7919 * o * _ORDER_SALT) % 2**64 for o in self.word_orders], np.uint64),
-            DISTINCT_ORDER if DISTINCT_ORDER in self.char_orders else max(chars, default=0),
-            MIN_DISTINCT,
-            self.bits,
-        )
-
     def scores(
-        self, texts: list[str], weights: npt.NDArray[np.float32], kernel: Kernel | None = None
+        self,
+        texts: list[str],
+        weights: npt.NDArray[np.float32],
+        scorer: CompiledScorer | None = None,
     ) -> npt.NDArray[np.float32]:
         """Linear scores ``X @ weights`` (scaled as ``matrix`` scales): by the compiled kernel
-        (``kernel``: ``compile(weights)``, for repeated calls) where it was built, else by
-        ``scores_of`` on the batch hashed with numpy."""
-        kernel = kernel or self.compile(weights)
-        if kernel is None:
+        where it was built (``scorer``: ``weights`` bound to it once, for repeated calls),
+        else by ``scores_of`` on the batch hashed with numpy."""
+        from vigil.detection.compiled import CompiledScorer
+
+        scorer = scorer or CompiledScorer.bind(self, weights)
+        if scorer is None:
             return self.scores_of(self.featurize(texts), weights)
-        return self.compiled_scores(texts, kernel, weights.shape[1])[0]
-
-    def compiled_scores(
-        self, texts: list[str], kernel: Kernel, heads: int, explain: int = -1, limit: int = 0
-    ) -> tuple[npt.NDArray[np.float32], TopWords | None]:
-        """Scores by the kernel and, for head ``explain`` (>= 0), each text's ``limit`` top
-        words in the same pass (what ``word_sums`` + a sort would give)."""
-        enc = encode(texts)
-        out = np.empty((len(texts), heads), dtype=np.float32)
-        if explain < 0:
-            kernel.score(enc.codes, enc.starts, enc.lengths, out)
-            return out, None
-        top = TopWords(
-            np.empty((len(texts), limit), dtype=np.int64),
-            np.empty((len(texts), limit), dtype=np.int64),
-            np.empty((len(texts), limit), dtype=np.float64),
-        )
-        kernel.score(
-            enc.codes, enc.starts, enc.lengths, out, explain, top.start, top.end, top.weight
-        )
-        return out, top
-
-    def compiled_word_sums(self, texts: list[str], kernel: Kernel, head: int) -> tuple[Words, F64]:
-        """``word_sums`` of one head (column ``head`` of the compiled weights), by the kernel."""
-        enc = encode(texts)
-        room = int(enc.lengths.sum())
-        doc = np.empty(room, dtype=np.int64)
-        start = np.empty(room, dtype=np.int64)
-        end = np.empty(room, dtype=np.int64)
-        sums = np.empty(room, dtype=np.float64)
-        n = kernel.word_sums(enc.codes, enc.starts, enc.lengths, head, doc, start, end, sums)
-        doc, start, end = doc[:n], start[:n], end[:n]
-        offset = enc.starts[doc]
-        return Words(doc, start, end, start + offset, end + offset, offset), sums[:n]
+        return scorer.scores(texts)[0]
 
     def scores_of(
         self, feat: Featurized, weights: npt.NDArray[np.float32]

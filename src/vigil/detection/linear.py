@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from vigil.detection.base import Span
-from vigil.detection.features import Featurized, Hasher, TopWords
+from vigil.detection.compiled import CompiledScorer, TopWords
+from vigil.detection.features import Featurized, Hasher
 from vigil.errors import ConfigurationError
-
-if TYPE_CHECKING:  # built by setup.py where a compiler is present
-    from vigil.detection._ngram_kernel import Kernel
 
 F32 = npt.NDArray[np.float32]
 FORMAT: Final = "vigil-linear/1"
@@ -58,21 +56,21 @@ class LinearModel:
         self.meta = meta or {}
         self._columns: dict[str, F32] = {}
         self._last: tuple[list[str], Featurized] | None = None
-        self._kernel: Kernel | None = None
+        self._scorer: CompiledScorer | None = None
         #: The head whose top words scoring keeps for ``explain`` (the compiled path finds
         #: them in the same pass; a detector that explains sets it).
         self.explained: str | None = None
         self._top: tuple[list[str], TopWords] | None = None
-        self._kernel_bound = False
+        self._scorer_bound = False
 
     # ---- scoring ------------------------------------------------------------------------
 
     def raw_scores(self, texts: list[str]) -> F32:
-        kernel = self._compiled()
-        if kernel is not None:
+        scorer = self._compiled()
+        if scorer is not None:
             self._last = None
             explain = self.heads.index(self.explained) if self.explained in self.heads else -1
-            z, top = self.hasher.compiled_scores(texts, kernel, len(self.heads), explain, MAX_SPANS)
+            z, top = scorer.scores(texts, explain, MAX_SPANS)
             self._top = (texts, top) if top is not None else None
             return z + self.bias
         feat = self.hasher.featurize(texts)
@@ -80,12 +78,12 @@ class LinearModel:
         self._last = (texts, feat)
         return self.hasher.scores_of(feat, self.weights) + self.bias
 
-    def _compiled(self) -> Kernel | None:
+    def _compiled(self) -> CompiledScorer | None:
         """The weights bound to the compiled kernel, once (None where it was not built)."""
-        if not self._kernel_bound:
-            self._kernel = self.hasher.compile(self.weights)
-            self._kernel_bound = True
-        return self._kernel
+        if not self._scorer_bound:
+            self._scorer = CompiledScorer.bind(self.hasher, self.weights)
+            self._scorer_bound = True
+        return self._scorer
 
     def probabilities(self, texts: list[str]) -> F32:
         z = self.raw_scores(texts)
@@ -124,9 +122,9 @@ class LinearModel:
             docs = _positions(self._top[0], texts)
             if docs is not None:
                 return _top_spans(texts, self._top[1], docs, limit)
-        kernel = self._compiled()
-        if kernel is not None:
-            words, sums = self.hasher.compiled_word_sums(texts, kernel, self.heads.index(head))
+        scorer = self._compiled()
+        if scorer is not None:
+            words, sums = scorer.word_sums(texts, self.heads.index(head))
         else:
             words, sums = self.hasher.word_sums(texts, self._column(head), *self._scored(texts))
         order = np.lexsort((-sums, words.doc))
