@@ -9,7 +9,7 @@ kernel).
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["ngram_kernel", "lid_kernel"]
+KERNELS = ["ngram_kernel", "lid_kernel", "prefilter_kernel"]
 
 setup(
     ext_modules=cythonize(

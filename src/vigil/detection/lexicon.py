@@ -6,8 +6,10 @@ category and weight. Texts and terms go through the same normalisation (``normal
 ``s l u t``, ``$lut`` and ``ѕlut`` with a Cyrillic ``ѕ`` all match ``slut``.
 
 Matching runs an Aho-Corasick automaton (``pyahocorasick``) over the normalised texts of a whole
-batch, joined: one pass for all terms and texts. Only texts with a hit pay for the offsets back
-into the original text.
+batch, joined: one pass for all terms and texts. Before that, a cheap prefilter (``skeleton.py``)
+sets aside the texts that cannot hold any term however they are normalised: most posts, which
+then cost no normalisation at all. Only texts with a hit pay for the offsets back into the
+original text, and not even those whose normal form is their table fold (offsets the identity).
 """
 
 from __future__ import annotations
@@ -24,7 +26,16 @@ from typing import Any, Final
 import ahocorasick  # type: ignore[import-not-found]
 import yaml
 
-from vigil.detection.normalize import normalize, normalize_batch, normalize_with_offsets
+from vigil.detection.normalize import (
+    OTHER,
+    PLAIN,
+    TRICKY,
+    fold_batch,
+    is_word,
+    normalize,
+    normalize_with_offsets,
+)
+from vigil.detection.skeleton import Prefilter
 from vigil.detection.taxonomy import CATEGORIES
 from vigil.errors import ConfigurationError
 
@@ -78,45 +89,63 @@ class _Matcher:
         for last, (size, entry) in self._automaton.iter(norm):
             start, end = last - size + 1, last + 1
             if self.mode == "word":
-                if start > 0 and _is_word(norm[start - 1]):
+                if start > 0 and is_word(norm[start - 1]):
                     continue
                 if entry.term.endswith("*"):
-                    while end < len(norm) and _is_word(norm[end]):
+                    while end < len(norm) and is_word(norm[end]):
                         end += 1
-                elif end < len(norm) and _is_word(norm[end]):
+                elif end < len(norm) and is_word(norm[end]):
                     continue
             yield start, end, entry
 
-    def matching(self, norms: Sequence[str]) -> list[int]:
-        """Indexes of the texts (already normalised, none holding a NUL) with a candidate:
-        one automaton pass over the batch joined by NULs, which are never word characters."""
+    def scan(self, norms: Sequence[str]) -> dict[int, list[tuple[int, int, Entry]]]:
+        """The candidates of each text (already normalised, none holding a NUL) that has any,
+        in the order ``_candidates`` gives them for the text alone: one automaton pass over
+        the batch joined by NULs, which are never word characters (nor in a term)."""
         if self._automaton is None or not norms:
-            return []
+            return {}
         joined = "\x00".join(norms)
         ends = list(accumulate(len(n) + 1 for n in norms))
-        return sorted({bisect_right(ends, start) for start, _e, _x in self._candidates(joined)})
+        out: dict[int, list[tuple[int, int, Entry]]] = {}
+        for start, end, entry in self._candidates(joined):
+            i = bisect_right(ends, start)
+            offset = ends[i - 1] if i else 0
+            out.setdefault(i, []).append((start - offset, end - offset, entry))
+        return out
 
-    def find(self, text: str) -> list[Hit]:
-        norm, where = normalize_with_offsets(text)
-        # Longest first, then leftmost; overlapping shorter candidates are dropped.
-        found = sorted(self._candidates(norm), key=lambda c: (-(c[1] - c[0]), c[0]))
-        # Taken spans never overlap, so kept sorted by start a candidate need only be checked
-        # against its two neighbours (a text with thousands of hits stays linear-ish).
-        starts: list[int] = []
-        taken: list[tuple[int, int, Entry]] = []
-        for c in found:
-            at = bisect_left(starts, c[0])
-            if at > 0 and taken[at - 1][1] > c[0]:
-                continue
-            if at < len(taken) and taken[at][0] < c[1]:
-                continue
-            starts.insert(at, c[0])
-            taken.insert(at, c)
-        hits: list[Hit] = []
-        for start_n, end_n, entry in taken:
-            start, end = where[start_n], where[end_n - 1] + 1
-            hits.append(Hit(start, end, text[start:end], entry))
-        return hits
+    def matching(self, norms: Sequence[str]) -> list[int]:
+        """Indexes of the texts (already normalised, none holding a NUL) with a candidate."""
+        return sorted(self.scan(norms))
+
+    def find(self, text: str, tricky: bool = False) -> list[Hit]:
+        norm, where = normalize_with_offsets(text, tricky)
+        return _resolve(text, self._candidates(norm), where)
+
+
+def _resolve(
+    text: str, candidates: Iterable[tuple[int, int, Entry]], where: list[int] | None
+) -> list[Hit]:
+    """Hits from the candidates in ``text``'s normalised form (``where``: the offset in
+    ``text`` of each of its characters; None: the identity)."""
+    # Longest first, then leftmost; overlapping shorter candidates are dropped.
+    found = sorted(candidates, key=lambda c: (-(c[1] - c[0]), c[0]))
+    # Taken spans never overlap, so kept sorted by start a candidate need only be checked
+    # against its two neighbours (a text with thousands of hits stays linear-ish).
+    starts: list[int] = []
+    taken: list[tuple[int, int, Entry]] = []
+    for c in found:
+        at = bisect_left(starts, c[0])
+        if at > 0 and taken[at - 1][1] > c[0]:
+            continue
+        if at < len(taken) and taken[at][0] < c[1]:
+            continue
+        starts.insert(at, c[0])
+        taken.insert(at, c)
+    hits: list[Hit] = []
+    for start_n, end_n, entry in taken:
+        start, end = (where[start_n], where[end_n - 1] + 1) if where else (start_n, end_n)
+        hits.append(Hit(start, end, text[start:end], entry))
+    return hits
 
 
 def _capped(hits: list[Hit]) -> list[Hit]:
@@ -134,10 +163,6 @@ def _capped(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
 class Lexicon:
     """All lexicons of a folder (default: the ones shipped with Vigil)."""
 
@@ -147,6 +172,7 @@ class Lexicon:
         self.languages: dict[str, dict[str, Any]] = {}
         self._word: _Matcher | None = None
         self._substring: dict[str, _Matcher] = {}
+        self._prefilter: Prefilter[str | None] | None = None
 
     def load(self) -> Lexicon:
         files: Iterable[Any]
@@ -168,6 +194,10 @@ class Lexicon:
                 sub_entries.setdefault(meta["language"], []).extend(entries)
         self._word = _Matcher(word_entries, "word")
         self._substring = {k: _Matcher(v, "substring") for k, v in sub_entries.items()}
+        # The word lexicons under the key None, substring ones under their language.
+        terms: dict[str | None, list[str]] = {None: list(self._word.by_term)}
+        terms |= {k: list(m.by_term) for k, m in self._substring.items()}
+        self._prefilter = Prefilter(terms)
         return self
 
     def match(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[Hit]]:
@@ -179,23 +209,49 @@ class Lexicon:
         if len(langs) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
         out: list[list[Hit]] = [[] for _ in texts]
-        norms = normalize_batch(texts)
-        if any("\x00" in n for n in norms):  # would split the joined batch wrongly
-            norms = [n.replace("\x00", " ") for n in norms]
-        # Offsets are costly (a Python loop): only for texts with a real hit.
-        for i in self._word.matching(norms):
-            out[i].extend(self._word.find(texts[i]))
-        for lang, sub in self._substring.items():
-            mine = [i for i, g in enumerate(langs) if g == lang]
-            for j in sub.matching([norms[i] for i in mine]):
-                out[mine[j]].extend(sub.find(texts[mine[j]]))
-        return [_capped(hits) if len(hits) > MAX_HITS else hits for hits in out]
+        # Only texts whose skeleton holds a term's skeleton can hit (``skeleton.py``): the
+        # rest skip normalisation.
+        assert self._prefilter is not None
+        wanted = self._prefilter.candidates(texts)
+        mine: dict[str | None, list[int]] = {None: wanted[None]}
+        mine |= {lang: [i for i in wanted[lang] if langs[i] == lang] for lang in self._substring}
+        need = sorted(set().union(*mine.values()))
+        if not need:
+            return out
+        row = {i: k for k, i in enumerate(need)}
+        folds, kinds = fold_batch([texts[i] for i in need])
+        for key, indexes in mine.items():
+            matcher = self._word if key is None else self._substring[key]
+            plain = [i for i in indexes if kinds[row[i]] == PLAIN]
+            # A plain text: its fold is its normal form, offsets the identity, candidates
+            # found for all of them in one pass.
+            for j, candidates in sorted(matcher.scan([folds[row[i]] for i in plain]).items()):
+                out[plain[j]].extend(_resolve(texts[plain[j]], candidates, None))
+            for i in indexes:
+                if kinds[row[i]] == TRICKY:  # normalised with offsets, as ``normalize`` does
+                    out[i].extend(matcher.find(texts[i], tricky=True))
+                elif kinds[row[i]] == OTHER and matcher.scan([_nul_as_space(normalize(texts[i]))]):
+                    out[i].extend(matcher.find(texts[i]))
+        for i in need:
+            if len(out[i]) > MAX_HITS:
+                out[i] = _capped(out[i])
+        return out
+
+
+def _nul_as_space(norm: str) -> str:
+    """A NUL in a normalised text matches as a space would (it would split a joined batch)."""
+    return norm.replace("\x00", " ")
+
+
+#: libyaml's safe loader where PyYAML was built with it (5x faster: the lexicons are read at
+#: every start of `vigil scan`), the pure-Python one otherwise. Never a full loader.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_lexicon(source: str, name: str = "lexicon") -> tuple[dict[str, Any], list[Entry]]:
     """Validate one lexicon file; errors name the file and what is wrong."""
     try:
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=_SAFE_LOADER)  # noqa: S506  # nosec B506: a safe loader
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{name}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):

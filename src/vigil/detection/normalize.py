@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Final
 
@@ -73,10 +73,14 @@ HOMOGLYPHS: Final[dict[str, str]] = {
     "χ": "x",
     "ѵ": "v",
 }
+#: What may separate spaced-out letters (``s.l.u.t``); the spacing step deletes them (and
+#: ``skeleton.py`` relies on it deleting nothing else).
+SEPARATORS: Final = " .-_*·"
+_SEP = "[" + re.escape(SEPARATORS) + "]"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 # A lone "a"/"i" before a spaced-out word is a real word ("you are a s l u t").
-_SPACED = re.compile(r"(?<!\w)(?![ai] )(?:\w[ .\-_*·]){2,}\w(?!\w)")
-_SEPARATORS = re.compile(r"[ .\-_*·]")
+_SPACED = re.compile(r"(?<!\w)(?![ai] )(?:\w" + _SEP + r"){2,}\w(?!\w)")
+_SEPARATORS = re.compile(_SEP)
 _REPEATS = re.compile(r"(\w)\1{2,}")
 # A leet character counts only inside a word, before a letter: "b1tch", "wh0re", "@ss".
 # Whole tokens only (the lookbehind): without it, a long run of letters with no leet in it
@@ -135,6 +139,39 @@ def _fold_token(match: re.Match[str]) -> str:
     return match.group(0).translate(_LEET_TABLE)
 
 
+#: The rest of a token from a position on (``_LEET_TOKEN``'s character class).
+_TOKEN_REST = re.compile(r"[\w@$€£|!]*")
+_TOKEN_PUNCT: Final = frozenset("@$€£|!")
+
+
+def _fold_leet(s: str) -> str:
+    """``_LEET_TOKEN.sub(_fold_token, s)``: each token (a run of word and leet characters) that
+    holds a leet character before a-z (``_LEET_ANY``) folded. The regex tried every token
+    character by character; here only the few leet pairs are looked for."""
+    out: list[str] = []
+    last = 0
+    for m in _LEET_ANY.finditer(s):
+        if m.start() < last:  # in a token already folded
+            continue
+        start = m.start()
+        while start > last and (s[start - 1] in _TOKEN_PUNCT or is_word(s[start - 1])):
+            start -= 1
+        rest = _TOKEN_REST.match(s, m.start())  # always matches: it may be empty
+        end = rest.end() if rest else m.end()
+        out.append(s[last:start])
+        out.append(s[start:end].translate(_LEET_TABLE))
+        last = end
+    if not last:
+        return s
+    out.append(s[last:])
+    return "".join(out)
+
+
+def is_word(ch: str) -> bool:
+    """Whether ``\\w`` matches the character."""
+    return ch.isalnum() or ch == "_"
+
+
 def _homoglyphs(text: str) -> str:
     if not _HOMOGLYPH_ANY.search(text) or not _MIXED.search(text):
         return text
@@ -150,8 +187,7 @@ def _char_step(text: str, refold: bool = True) -> str:
     # ``refold``: the table again (it is not idempotent for the few characters it maps to
     # several, e.g. ǆ → dž → dz); a text folded without those may skip it.
     folded = text.translate(char_table()) if refold else text
-    if _LEET_ANY.search(folded):
-        folded = _LEET_TOKEN.sub(_fold_token, folded)
+    folded = _fold_leet(folded)
     return _homoglyphs(folded)
 
 
@@ -161,7 +197,7 @@ _TRICKS = re.compile(
     r"[a-z][0-9@$€£|!]+[a-z]"  # b1tch, wh0re
     r"|(?<![\w@$])[@$0-9][a-z]{1,3}(?![a-z])"  # @ss, $lut (not @username)
     r"|(\w)\1\1"  # sluuut
-    r"|(?<!\w)\w[ .\-_*·]\w[ .\-_*·]\w(?!\w)"  # s l u t
+    r"|(?<!\w)\w" + _SEP + r"\w" + _SEP + r"\w(?!\w)"  # s l u t
     r"|[\u0370-\u03ff\u0400-\u052f]"  # Greek or Cyrillic letters: possible homoglyphs
 )
 
@@ -188,8 +224,9 @@ def _undo_tricks(s: str, chars: bool = True, spaced: bool = True, refold: bool =
     return _REPEATS.sub(r"\1", s)
 
 
-def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
-    """``normalize(text)`` and, for each of its characters, the index in ``text`` it came from."""
+def normalize_with_offsets(text: str, tricky: bool = False) -> tuple[str, list[int]]:
+    """``normalize(text)`` and, for each of its characters, the index in ``text`` it came from.
+    ``tricky``: the caller knows that ``_TRICKS`` matches the table fold (``fold_batch``)."""
     quick = text.lower() if text.isascii() else text.translate(char_table())
     # Only zero-width characters map to nothing, so without them an unchanged length means
     # every character mapped to exactly one: the offsets are the identity, no loop needed.
@@ -205,37 +242,47 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
                 chars.append(c)
                 where.append(i)
         s = "".join(chars)
-    if not _TRICKS.search(s):  # exactly as in ``normalize``
+    if not tricky and not _TRICKS.search(s):  # exactly as in ``normalize``
         return s, where
     # Leetspeak and homoglyphs map one character to one: offsets do not move.
-    if _LEET_ANY.search(s):
-        s = _LEET_TOKEN.sub(_fold_token, s)
+    s = _fold_leet(s)
     s = _homoglyphs(s)
-    s, where = _sub_with_offsets(_SPACED, lambda m: _SEPARATORS.sub("", m.group(0)), s, where)
-    s, where = _sub_with_offsets(_REPEATS, lambda m: m.group(1), s, where)
+    # Both steps only delete: a spaced-out run keeps its letters (every other character, the
+    # separators between them dropped, "_" too), a stretched letter its first character.
+    s, where = _delete_with_offsets(_SPACED, _spaced_letters, s, where)
+    s, where = _delete_with_offsets(_REPEATS, _first_letter, s, where)
     return s, where
 
 
-def _sub_with_offsets(
-    pattern: re.Pattern[str], repl: object, s: str, where: list[int]
+def _spaced_letters(m: re.Match[str]) -> Iterable[int]:
+    # ``_SPACED`` matches a letter, then separator and letter in turn: the even offsets.
+    return (k for k in range(m.start(), m.end(), 2) if m.string[k] not in SEPARATORS)
+
+
+def _first_letter(m: re.Match[str]) -> Iterable[int]:
+    return (m.start(),)
+
+
+def _delete_with_offsets(
+    pattern: re.Pattern[str],
+    keep: Callable[[re.Match[str]], Iterable[int]],
+    s: str,
+    where: list[int],
 ) -> tuple[str, list[int]]:
-    """Like ``pattern.sub`` for replacements that only delete characters, keeping offsets."""
-    assert callable(repl)
+    """Like ``pattern.sub``, each match replaced by its characters at the indexes ``keep``
+    gives, in order, and offsets kept."""
     out: list[str] = []
     out_where: list[int] = []
     last = 0
     for m in pattern.finditer(s):
         out.append(s[last : m.start()])
         out_where.extend(where[last : m.start()])
-        kept = repl(m)
-        # Deletion-only replacement: walk the match and keep characters in order.
-        j = 0
-        for k in range(m.start(), m.end()):
-            if j < len(kept) and s[k] == kept[j]:
-                out.append(s[k])
-                out_where.append(where[k])
-                j += 1
+        for k in keep(m):
+            out.append(s[k])
+            out_where.append(where[k])
         last = m.end()
+    if not last:  # no match
+        return s, where
     out.append(s[last:])
     out_where.extend(where[last:])
     return "".join(out), out_where
@@ -252,7 +299,7 @@ def _class_table() -> npt.NDArray[np.uint8]:
             (ch.isalnum() or ch == "_")
             | ("a" <= ch <= "z") << 1
             | (ch in "0123456789@$€£|!") << 2
-            | (ch in " .-_*·") << 3
+            | (ch in SEPARATORS) << 3
             | (0x370 <= cp <= 0x3FF or 0x400 <= cp <= 0x52F) << 4
         )
     return table
@@ -262,7 +309,8 @@ def _trick_positions(codes: npt.NDArray[np.uint32]) -> list[npt.NDArray[np.int64
     """Positions where ``_TRICKS`` matches, found with array shifts (the regex costs ~0.1 µs
     a character); every alternative of ``_TRICKS`` is tested exactly. Three kinds: leetspeak
     or Greek/Cyrillic letters, spaced-out letters, a letter repeated three times. Returns
-    where any matches, where the character step has work, and where letters are spaced out."""
+    where any matches, where the character step has work, and where letters may be spaced out
+    (``_SPACED`` matches only there)."""
     n = codes.size
     cls = _class_table()[np.minimum(codes, 0xFFFF)]
     astral = np.flatnonzero(codes > 0xFFFF)
@@ -295,47 +343,29 @@ def _trick_positions(codes: npt.NDArray[np.uint32]) -> list[npt.NDArray[np.int64
         prev = codes[np.maximum(sign - 1, 0)]
         free = (sign == 0) | ~(before_w[sign] | (prev == ord("@")) | (prev == ord("$")))
         hits.append(sign[starts & free])
+    spread_at = spaced_at
     if n >= 5:  # (?<!\w)\w[sep]\w[sep]\w(?!\w)
         k = n - 4
-        spaced = (
-            ~before_w[:k]
-            & word[:k]
-            & sep[1 : k + 1]
-            & word[2 : k + 2]
-            & sep[3 : k + 3]
-            & word[4:]
-            & ~after_w[4:]
-        )
-        spaced_at = np.flatnonzero(spaced)
+        spread = ~before_w[:k] & word[:k] & sep[1 : k + 1] & word[2 : k + 2] & sep[3 : k + 3]
+        spread &= word[4:]
+        spaced_at = np.flatnonzero(spread & ~after_w[4:])
+        # Where ``_SPACED`` may match: with "_", a word character and a separator, the
+        # letters may go on past the fifth ("s_l_u_t_s"), which the trick test leaves out.
+        spread_at = np.flatnonzero(spread)
     # What makes the character step do something once a trick is found: any leet character
     # before a-z (``_LEET_ANY``, even "@user"), or a Greek/Cyrillic letter.
     chars_at = np.concatenate([hits[0], np.flatnonzero(leet[:-1] & az[1:])]).astype(np.int64)
     found = np.concatenate([*hits, spaced_at, triple_at]).astype(np.int64)
-    return [found, chars_at, spaced_at]
+    return [found, chars_at, spread_at]
 
 
 def normalize_batch(texts: Sequence[str]) -> list[str]:
     """``[normalize(t) for t in texts]``, with the per-character table applied to the whole
     batch at once."""
-    joined = "\x00".join(texts)
-    if len(texts) < 2 or joined.count("\x00") != len(texts) - 1:  # a NUL inside a text
+    folded = _fold_batch(texts)
+    if folded is None:
         return [normalize(t) for t in texts]
-    raw = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    table, special = _code_table()
-    inside = raw < _TABLE_SIZE
-    idx = np.where(inside, raw, 0)
-    mapped = np.where(inside, table[idx], raw)
-    folded = mapped.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
-    parts = folded.split("\x00")
-    bounds = np.flatnonzero(raw == 0)
-    # Texts holding a character the table maps to several (… → ...) or none: ``translate``,
-    # then the tricks test on the batch as folded.
-    odd = set(np.searchsorted(bounds, np.flatnonzero(special[idx] & inside), side="right").tolist())
-    if odd:
-        for i in odd:
-            parts[i] = texts[i].translate(char_table())
-        mapped = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass"), np.uint32)
-        bounds = np.flatnonzero(mapped == 0)
+    parts, mapped, bounds, odd = folded
     found, chars, spaced = (
         set(np.searchsorted(bounds, at, side="right").tolist()) for at in _trick_positions(mapped)
     )
@@ -356,3 +386,54 @@ def normalize_batch(texts: Sequence[str]) -> list[str]:
             for i, part in zip(group, done.split("\x00"), strict=True):
                 parts[i] = part
     return parts
+
+
+#: What ``normalize`` does to a text after its table fold (``fold_batch``).
+PLAIN: Final = 0  # nothing: the fold, one character per character, is the normal form
+TRICKY: Final = 1  # the trick steps; the table maps each character to one
+OTHER: Final = 2  # anything (a character the table maps to several or none, a NUL)
+
+
+def fold_batch(texts: Sequence[str]) -> tuple[list[str], list[int]]:
+    """The table fold of each text and its kind (``PLAIN``, ``TRICKY``, ``OTHER``): a plain
+    text's normal form is its fold, with the identity as offsets (``normalize_with_offsets``
+    gives the same), and no NUL is in it; ``normalize`` takes a tricky one through the same
+    steps as ``normalize_with_offsets``. The fold of an ``OTHER`` text means nothing."""
+    folded = _fold_batch(texts)
+    if folded is None:
+        return list(texts), [OTHER] * len(texts)
+    parts, mapped, bounds, odd = folded
+    kinds = [PLAIN] * len(texts)
+    for i in np.searchsorted(bounds, _trick_positions(mapped)[0], side="right").tolist():
+        kinds[i] = TRICKY
+    for i in odd:
+        kinds[i] = OTHER
+    return parts, kinds
+
+
+def _fold_batch(
+    texts: Sequence[str],
+) -> tuple[list[str], npt.NDArray[np.uint32], npt.NDArray[np.int64], set[int]] | None:
+    """The table fold of each text, of the batch joined by NULs as an array and where its NULs
+    are, and the texts holding a character the table maps to several or none (folded with
+    ``translate``); None for fewer than two texts or a NUL inside one."""
+    joined = "\x00".join(texts)
+    if len(texts) < 2 or joined.count("\x00") != len(texts) - 1:  # a NUL inside a text
+        return None
+    raw = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table, special = _code_table()
+    inside = raw < _TABLE_SIZE
+    idx = np.where(inside, raw, 0)
+    mapped = np.where(inside, table[idx], raw)
+    folded = mapped.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    parts = folded.split("\x00")
+    bounds = np.flatnonzero(raw == 0)
+    # Texts holding a character the table maps to several (… → ...) or none: ``translate``,
+    # then the tricks test on the batch as folded.
+    odd = set(np.searchsorted(bounds, np.flatnonzero(special[idx] & inside), side="right").tolist())
+    if odd:
+        for i in odd:
+            parts[i] = texts[i].translate(char_table())
+        mapped = np.frombuffer("\x00".join(parts).encode("utf-32-le", "surrogatepass"), np.uint32)
+        bounds = np.flatnonzero(mapped == 0)
+    return parts, mapped, bounds, odd
