@@ -20,6 +20,7 @@ cdef enum:
 
 cdef extern from *:
     int popcount64 "__builtin_popcountll"(unsigned long long) nogil
+    void prefetch "__builtin_prefetch"(const void*) nogil
 
 
 cdef struct Model:
@@ -34,6 +35,7 @@ cdef struct Model:
     const uint64_t* char_salts
     int n_char
     int max_char
+    int char_slot[16]  # per order - 1: its index in char_orders, -1 when not hashed
     const int64_t* word_orders
     const uint64_t* word_salts
     int n_word
@@ -48,6 +50,8 @@ cdef struct Scratch:
     int64_t* word_end
     int64_t* word_of  # per position of the text: its word, -1 outside words
     double* word_sums  # per word of the text: the explained head's summed weights
+    int64_t* gram  # per n-gram of the text: its bucket, then its packed row (-1: none)
+    int64_t* owner  # per n-gram of the text: the word it counts for (-1: none)
 
 
 cdef int _cmp(const void* a, const void* b) noexcept nogil:
@@ -148,7 +152,7 @@ cdef double _text(
     """One text: weight sums into ``acc`` (unless NULL) and ``head``'s (unless -1) into
     ``sums`` per word (an n-gram counts for the word it starts in; the words are left in
     ``w``). Returns the text's scale: 1/sqrt(n-grams), damped when mostly repeats."""
-    cdef int64_t i, j, bucket, total = 0, n_seen = 0
+    cdef int64_t i, j, bucket, row, total = 0, n_seen = 0
     cdef int64_t n_words = _words(m, w, s, length)
     cdef int k, q, o, r
     cdef uint64_t h
@@ -157,30 +161,44 @@ cdef double _text(
     if head >= 0:
         for j in range(n_words):
             sums[j] = 0.0
-    # Character n-grams: the hash of order o at i is the order o-1 one times BASE plus the
-    # next code, as the numpy rolling hash builds it order by order.
+    # Pass 1: every n-gram's bucket and the word it counts for, asking the memory system for
+    # its presence bit at once; pass 2: its packed row, asking for that row; pass 3: add. The
+    # table lookups of a text then overlap instead of waiting one after another.
     for i in range(length):
         h = 0
         for k in range(m.max_char):
             if i + k >= length:
                 break
             h = h * BASE + (<uint64_t>m.codes[s + i + k] + 1)
-            for q in range(m.n_char):
-                if m.char_orders[q] == k + 1:
-                    bucket = _bucket(m, h, m.char_salts[q])
-                    _add(m, _row(m, bucket), acc, head, sums, w.word_of[i])
-                    total += 1
-                    if k + 1 == m.distinct_order:
-                        w.seen[n_seen] = bucket
-                        n_seen += 1
+            q = m.char_slot[k]
+            if q < 0:
+                continue
+            bucket = _bucket(m, h, m.char_salts[q])
+            prefetch(&m.present[bucket >> 6])
+            w.gram[total] = bucket
+            w.owner[total] = w.word_of[i]
+            total += 1
+            if k + 1 == m.distinct_order:
+                w.seen[n_seen] = bucket
+                n_seen += 1
     for q in range(m.n_word):
         o = <int>m.word_orders[q]
         for j in range(n_words - o + 1):
             h = w.word_hash[j]
             for r in range(1, o):
                 h = h * MIX + w.word_hash[j + r]
-            _add(m, _row(m, _bucket(m, h, m.word_salts[q])), acc, head, sums, j)
+            bucket = _bucket(m, h, m.word_salts[q])
+            prefetch(&m.present[bucket >> 6])
+            w.gram[total] = bucket
+            w.owner[total] = j
             total += 1
+    for j in range(total):
+        row = _row(m, w.gram[j])
+        w.gram[j] = row
+        if row >= 0:
+            prefetch(&m.rows[row * m.heads])
+    for j in range(total):
+        _add(m, w.gram[j], acc, head, sums, w.owner[j])
     scale = 1.0 / sqrt(total if total > 0 else 1)
     if n_seen > 0:
         share = _distinct_share(w.seen, n_seen)
@@ -255,7 +273,12 @@ cdef class Kernel:
         self.m.word_orders = &word_orders[0] if self.m.n_word else NULL
         self.m.word_salts = &word_salts[0] if self.m.n_word else NULL
         self.m.max_char = 0
+        for q in range(16):
+            self.m.char_slot[q] = -1
         for q in range(self.m.n_char):
+            if not 1 <= char_orders[q] <= 16 or self.m.char_slot[char_orders[q] - 1] >= 0:
+                raise ValueError("character n-gram orders must be distinct, 1 to 16")
+            self.m.char_slot[char_orders[q] - 1] = q
             if char_orders[q] > self.m.max_char:
                 self.m.max_char = <int>char_orders[q]
         self.m.distinct_order = distinct_order
@@ -294,7 +317,7 @@ cdef class Kernel:
             out[:, :] = 0
             return
         m.codes = &codes[0]
-        _alloc(&w, _longest(lengths))
+        _alloc(&w, _longest(lengths), m.n_char + m.n_word)
         try:
             with nogil:
                 for d in range(starts.shape[0]):
@@ -339,7 +362,7 @@ cdef class Kernel:
         if starts.shape[0] == 0 or codes.shape[0] == 0:
             return 0
         m.codes = &codes[0]
-        _alloc(&w, _longest(lengths))
+        _alloc(&w, _longest(lengths), m.n_char + m.n_word)
         try:
             with nogil:
                 for d in range(starts.shape[0]):
@@ -364,15 +387,18 @@ cdef int64_t _longest(const int64_t[::1] lengths):
     return longest
 
 
-cdef void _alloc(Scratch* w, int64_t longest) except *:
+cdef void _alloc(Scratch* w, int64_t longest, int per_position) except *:
     cdef size_t n = <size_t>(longest + 1)
+    w.gram = <int64_t*>malloc(n * per_position * sizeof(int64_t))
+    w.owner = <int64_t*>malloc(n * per_position * sizeof(int64_t))
     w.seen = <int64_t*>malloc(n * sizeof(int64_t))
     w.word_hash = <uint64_t*>malloc(n * sizeof(uint64_t))
     w.word_start = <int64_t*>malloc(n * sizeof(int64_t))
     w.word_end = <int64_t*>malloc(n * sizeof(int64_t))
     w.word_of = <int64_t*>malloc(n * sizeof(int64_t))
     w.word_sums = <double*>malloc(n * sizeof(double))
-    if not (w.seen and w.word_hash and w.word_start and w.word_end and w.word_of and w.word_sums):
+    if not (w.seen and w.word_hash and w.word_start and w.word_end and w.word_of and w.word_sums
+            and w.gram and w.owner):
         _free(w)
         raise MemoryError()
 
@@ -384,6 +410,10 @@ cdef void _free(Scratch* w) noexcept:
     free(w.word_end)
     free(w.word_of)
     free(w.word_sums)
+    free(w.gram)
+    free(w.owner)
+    w.gram = NULL
+    w.owner = NULL
     w.word_sums = NULL
     w.seen = NULL
     w.word_hash = NULL
