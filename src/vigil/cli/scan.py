@@ -43,7 +43,7 @@ from vigil.errors import InvalidInput
 from vigil.scale import Engine, make_engine
 
 #: Records per unit of work: large enough to amortise numpy calls and process hand-offs.
-CHUNK: Final = 4096
+CHUNK: Final = 2048
 #: Scored once before the input: every script and lookup table the detector uses.
 WARM_UP: Final = ["warm up, @user s l u t 0812-3456-7890 1st", "김치녀 ㅋㅋㅋ", "ქალი", "женa"]
 #: Inputs with more records than one chunk are spread over worker processes.
