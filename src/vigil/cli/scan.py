@@ -42,7 +42,8 @@ from vigil.detection.io import (
 from vigil.errors import InvalidInput
 from vigil.scale import Engine, make_engine
 
-#: Records per unit of work: large enough to amortise numpy calls and process hand-offs.
+#: Records per unit of work: one detector batch (amortises numpy calls and hand-offs), small
+#: enough that the workers finish together (the last job runs alone).
 CHUNK: Final = 2048
 #: Scored once before the input: every script and lookup table the detector uses.
 WARM_UP: Final = ["warm up, @user s l u t 0812-3456-7890 1st", "김치녀 ㅋㅋㅋ", "ქალი", "женa"]
