@@ -57,3 +57,13 @@ def test_degenerate_long_texts_are_scored(fast: FastDetector) -> None:
     results = fast.predict(DEGENERATE)
     assert len(results) == len(DEGENERATE)
     assert results[2].gbv and results[3].gbv
+
+
+def test_lone_surrogates_are_scored_by_every_tier() -> None:
+    # Python's json (the web API) accepts "\ud800" escapes; the transformer's tokenizer used to
+    # reject the whole batch for one such post
+    texts = ["you stupid woman \ud800 I will find you", "\udfff", "hello \ud83d there"]
+    for tier in ("fast", "accurate"):
+        results = load_detector(tier).predict(texts)
+        assert results[0].lang == "en"  # so the accurate tier sends it to the transformer
+        assert len(results) == 3

@@ -95,7 +95,7 @@ class TransformerModel:
         if not texts:
             return out
         limit = self.max_len * CHARS_PER_TOKEN
-        encoded = self._tokenizer.encode_batch([t[:limit] for t in texts])
+        encoded = self._tokenizer.encode_batch([_valid_utf8(t[:limit]) for t in texts])
         lengths = np.array([len(e.ids) for e in encoded])
         order = np.argsort(lengths, kind="stable")
         for start in range(0, len(order), INFER_BATCH):
@@ -142,3 +142,13 @@ def _cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _valid_utf8(text: str) -> str:
+    """``text`` with lone surrogates (a hostile or broken post may hold them; the tokenizer
+    rejects the whole batch then) replaced by "?"."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
