@@ -84,6 +84,28 @@ def test_top_words_found_while_scoring_equal_those_of_word_sums() -> None:
         np.testing.assert_allclose(top.weight[d][found], sums[best], rtol=1e-4, atol=1e-6)
 
 
+@needs_kernel
+def test_the_kernel_refuses_inconsistent_arrays() -> None:
+    hasher = Hasher(bits=10)
+    weights = np.ones((hasher.n_buckets, 2), dtype=np.float32)
+    scorer = CompiledScorer.bind(hasher, weights)
+    assert scorer is not None
+    kernel = scorer._kernel
+    codes = np.array([104, 105], dtype=np.uint32)
+    one = np.array([0], dtype=np.int64)
+    with pytest.raises(ValueError, match="past the batch"):
+        kernel.score(codes, one, np.array([5], dtype=np.int64), np.zeros((1, 2), np.float32))
+    with pytest.raises(ValueError, match="one row per text"):
+        kernel.score(codes, one, np.array([2], dtype=np.int64), np.zeros((3, 2), np.float32))
+    with pytest.raises(ValueError, match="three top arrays"):
+        kernel.score(codes, one, np.array([2], dtype=np.int64), np.zeros((1, 2), np.float32), 0)
+    small = np.zeros(1, dtype=np.int64)
+    with pytest.raises(ValueError, match="room"):
+        kernel.word_sums(
+            codes, one, np.array([2], dtype=np.int64), 0, small, small, small, np.zeros(1)
+        )
+
+
 def test_packed_weights_find_every_kept_bucket() -> None:
     rng = np.random.default_rng(1)
     weights = np.zeros((1000, 2), dtype=np.float32)  # not a multiple of 64 buckets

@@ -308,10 +308,18 @@ cdef class Kernel:
         cdef int64_t best[MAX_HEADS]
         if explain_head >= m.heads:
             raise ValueError("no such head")
+        _check_batch(codes, starts, lengths)
+        if out.shape[0] != starts.shape[0] or out.shape[1] != m.heads:
+            raise ValueError("out: one row per text, one column per head")
         if explain_head >= 0:
+            if top_start is None or top_end is None or top_weight is None:
+                raise ValueError("explaining needs the three top arrays")
             limit = <int>top_start.shape[1]
             if limit > MAX_HEADS or top_start.shape[0] != starts.shape[0]:
                 raise ValueError("top arrays: one row per text, at most 64 columns")
+            if (top_end.shape[0] != top_start.shape[0] or top_end.shape[1] != limit
+                    or top_weight.shape[0] != top_start.shape[0] or top_weight.shape[1] != limit):
+                raise ValueError("top arrays of different shapes")
             top_start[:, :] = -1
         if starts.shape[0] == 0 or codes.shape[0] == 0:
             out[:, :] = 0
@@ -359,6 +367,12 @@ cdef class Kernel:
         cdef double scale
         if head < 0 or head >= m.heads:
             raise ValueError("no such head")
+        _check_batch(codes, starts, lengths)
+        count = 0
+        for d in range(lengths.shape[0]):
+            count += lengths[d]
+        if min(doc.shape[0], start.shape[0], end.shape[0], sums.shape[0]) < count:
+            raise ValueError("the output arrays need room for one word per character")
         if starts.shape[0] == 0 or codes.shape[0] == 0:
             return 0
         m.codes = &codes[0]
@@ -376,6 +390,18 @@ cdef class Kernel:
         finally:
             _free(&w)
         return n
+
+
+cdef void _check_batch(
+    const uint32_t[::1] codes, const int64_t[::1] starts, const int64_t[::1] lengths
+) except *:
+    """Every text inside ``codes``: the loops read without bounds checks."""
+    cdef Py_ssize_t d
+    if lengths.shape[0] != starts.shape[0]:
+        raise ValueError("one start and one length per text")
+    for d in range(starts.shape[0]):
+        if starts[d] < 0 or lengths[d] < 0 or starts[d] + lengths[d] > codes.shape[0]:
+            raise ValueError("a text reaches past the batch")
 
 
 cdef int64_t _longest(const int64_t[::1] lengths):
