@@ -77,3 +77,14 @@ def test_lid176_agrees_with_fasttext(compiled: bool) -> None:
 def test_batch_with_nul_and_astral_characters(langid: LanguageIdentifier) -> None:
     texts = ["a\x00b english words here", "𝐛𝐨𝐥𝐝 letters", *SAMPLES.values()]
     assert langid.identify(texts) == [langid.identify([t])[0] for t in texts]
+
+
+def test_class_table_matches_the_regexes_for_every_bmp_character() -> None:
+    from vigil.detection.langid import _LETTERS, _SCRIPTS, _class_table
+
+    table = _class_table()
+    for cp in range(0x10000):
+        ch = chr(cp)
+        script = _SCRIPTS.match(ch)
+        expected = (script.lastindex or 0 if script else 0) | (4 if _LETTERS.match(ch) else 0)
+        assert table[cp] == expected, hex(cp)
