@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from vigil.detection.batch_normalize import normalize_batch
 from vigil.detection.lexicon import Lexicon, parse_lexicon
-from vigil.detection.normalize import normalize, normalize_batch, normalize_with_offsets
+from vigil.detection.normalize import normalize, normalize_with_offsets
 from vigil.detection.taxonomy import CATEGORIES
 from vigil.errors import ConfigurationError
 

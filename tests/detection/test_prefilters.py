@@ -10,13 +10,13 @@ import pytest
 
 from vigil.detection import automaton, pii
 from vigil.detection import normalize as normalize_mod
+from vigil.detection.batch_normalize import normalize_batch
 from vigil.detection.lexicon import MAX_HITS, Hit, Lexicon, _capped
 from vigil.detection.normalize import (
     HOMOGLYPHS,
     LEET,
     SEPARATORS,
     normalize,
-    normalize_batch,
 )
 from vigil.detection.skeleton import Prefilter, skeleton, text_skeletons
 

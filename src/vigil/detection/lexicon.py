@@ -26,15 +26,8 @@ from typing import Any, Final
 import ahocorasick  # type: ignore[import-not-found]
 import yaml
 
-from vigil.detection.normalize import (
-    OTHER,
-    PLAIN,
-    TRICKY,
-    fold_batch,
-    is_word,
-    normalize,
-    normalize_with_offsets,
-)
+from vigil.detection.batch_normalize import OTHER, PLAIN, TRICKY, fold_batch
+from vigil.detection.normalize import is_word, normalize, normalize_with_offsets
 from vigil.detection.skeleton import Prefilter
 from vigil.detection.taxonomy import CATEGORIES
 from vigil.errors import ConfigurationError
