@@ -10,6 +10,7 @@ passes over the batch, and no intermediate arrays: the n-grams are never stored.
 from libc.math cimport sqrt
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort
+from libc.string cimport memset
 
 cdef uint64_t BASE = 0x100000001B3ULL
 cdef uint64_t MIX = 0x9E3779B97F4A7C15ULL
@@ -438,11 +439,4 @@ cdef void _free(Scratch* w) noexcept:
     free(w.word_sums)
     free(w.gram)
     free(w.owner)
-    w.gram = NULL
-    w.owner = NULL
-    w.word_sums = NULL
-    w.seen = NULL
-    w.word_hash = NULL
-    w.word_start = NULL
-    w.word_end = NULL
-    w.word_of = NULL
+    memset(w, 0, sizeof(Scratch))  # every pointer NULL: freeing twice is harmless
