@@ -11,12 +11,13 @@ import pytest
 from vigil.detection import automaton, pii
 from vigil.detection import normalize as normalize_mod
 from vigil.detection.batch_normalize import normalize_batch
-from vigil.detection.lexicon import MAX_HITS, Hit, Lexicon, _capped
+from vigil.detection.lexicon import MAX_HITS, Hit, Lexicon, _capped, _find, _pattern_hits
 from vigil.detection.normalize import (
     HOMOGLYPHS,
     LEET,
     SEPARATORS,
     normalize,
+    normalize_with_offsets,
 )
 from vigil.detection.skeleton import Prefilter, skeleton, text_skeletons
 
@@ -50,6 +51,11 @@ def _tricked(rng: random.Random, term: str) -> str:
 def _texts(lexicon: Lexicon, n: int = 600, seed: int = 5) -> list[str]:
     rng = random.Random(seed)
     terms = sorted({e.term.rstrip("*") for e in lexicon.entries})
+    for patterns in lexicon._patterns.values():  # their words, to pair at random
+        spec = patterns.spec
+        words = [*spec.targets, *spec.pronouns, *spec.negators, *spec.cues]
+        words += [t for t, _, _ in spec.predicates + spec.cued]
+        terms += sorted({w.rstrip("*") for w in words})
     chars = list("abcdefghijklmnopqrstuvwxyz0134578@$|!") + list(SEPARATORS) + list(HOMOGLYPHS)
     out = [
         "s_l_u_t_s ㅋㅋㅋ",
@@ -69,19 +75,30 @@ def _texts(lexicon: Lexicon, n: int = 600, seed: int = 5) -> list[str]:
             else:
                 parts.append("".join(rng.choice(chars) for _ in range(rng.randrange(1, 9))))
         out.append(rng.choice([" ", "", ".", "_"]).join(parts))
+    # A target and a predicate of one language, tricked, near each other: pattern hits.
+    for _ in range(n // 4):
+        patterns = lexicon._patterns[rng.choice(sorted(lexicon._patterns))].spec
+        glue = rng.choice([" ", ", ", " not ", " pas "])
+        target = rng.choice(patterns.targets + patterns.pronouns).rstrip("*")
+        predicate = rng.choice(patterns.predicates + patterns.cued)[0].rstrip("*")
+        pair = [_tricked(rng, target), _tricked(rng, predicate)]
+        out.append(glue.join(pair if rng.random() < 0.6 else pair[::-1]))
     return out
 
 
 def _plain_path(lexicon: Lexicon, text: str, lang: str) -> list[Hit]:
     """The hits of one text without any prefilter: a matcher finds (with offsets) where the
-    text's normal form holds one of its terms."""
+    text's normal form holds one of its terms, and every language's patterns look at it."""
     norm = normalize(text).replace("\x00", " ")
     hits: list[Hit] = []
     assert lexicon._word is not None
     matchers = [lexicon._word, lexicon._substring.get(lang)]
     for matcher in matchers:
         if matcher is not None and matcher.scan([norm]):
-            hits.extend(matcher.find(text))
+            hits.extend(_find(matcher, text))
+    with_offsets, where = normalize_with_offsets(text)
+    for patterns in lexicon._patterns.values():
+        hits.extend(_pattern_hits(text, patterns, patterns.find(with_offsets), where))
     return _capped(hits) if len(hits) > MAX_HITS else hits
 
 
@@ -112,7 +129,8 @@ def test_prefilter_never_drops_a_hit(lexicon: Lexicon) -> None:
     for i, text in enumerate(texts):
         for lang in LANGS:
             if _plain_path(lexicon, text, lang):
-                assert i in wanted[None] or i in wanted.get(lang, [])
+                keys = [None, lang, *lexicon._patterns]
+                assert any(i in wanted.get(key, []) for key in keys)
     # Each normal form's skeleton is that of the text's fold (once or twice): why it holds.
     for text in texts:
         assert skeleton(normalize(text)) in text_skeletons(text)

@@ -158,7 +158,7 @@ class _Pipeline(Detector):
         for i, is_gbv in enumerate(gbv.tolist()):
             spans = (
                 [
-                    Span(h.start, h.end, h.text, h.entry.weight, f"lexicon:{h.entry.language}")
+                    Span(h.start, h.end, h.text, h.entry.weight, f"{h.source}:{h.entry.language}")
                     for h in hits[i]
                 ]
                 if is_gbv and hits[i]

@@ -10,30 +10,34 @@ batch, joined: one pass for all terms and texts. Before that, a cheap prefilter 
 sets aside the texts that cannot hold any term however they are normalised: most posts, which
 then cost no normalisation at all. Only texts with a hit pay for the offsets back into the
 original text, and not even those whose normal form is their table fold (offsets the identity).
+
+A file may also hold ``patterns`` (``patterns.py``): a word for women and a hostile predicate in
+one clause. Their hits come out as lexicon hits with ``source="pattern"``; only texts holding a
+target's and a predicate's skeleton are looked at.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from itertools import accumulate
 from pathlib import Path
 from typing import Any, Final
 
-import ahocorasick  # type: ignore[import-not-found]
 import yaml
 
-from vigil.detection.batch_normalize import OTHER, PLAIN, TRICKY, fold_batch
-from vigil.detection.normalize import is_word, normalize, normalize_with_offsets
+from vigil.detection.batch_normalize import OTHER, PLAIN, TRICKY, fold_batch, normalize_batch
+from vigil.detection.normalize import normalize, normalize_with_offsets
+from vigil.detection.patterns import PatternHit, PatternMatcher, PatternSpec, parse_patterns
 from vigil.detection.skeleton import Prefilter
-from vigil.detection.taxonomy import CATEGORIES
+from vigil.detection.terms import MATCH_MODES, Entry, TermMatcher, weighted_terms
 from vigil.errors import ConfigurationError
 
-MATCH_MODES: Final = ("word", "substring")
 _WORD = re.compile(r"\w+")
+_PATTERNS: Final = "pattern:"  # prefilter keys: a pattern's targets, and its predicates
+_PREDICATES: Final = "predicate:"
 
 
 #: Hits reported per text (and so lexicon spans in an explanation); see ``_capped``.
@@ -43,76 +47,12 @@ _MIN_PREFIX = 4
 
 
 @dataclass(frozen=True)
-class Entry:
-    term: str  # normalised; a trailing "*" means any ending
-    category: str
-    weight: float
-    language: str
-
-
-@dataclass(frozen=True)
 class Hit:
     start: int  # offsets in the original text
     end: int
     text: str
     entry: Entry
-
-
-class _Matcher:
-    """All terms of one match mode in an Aho-Corasick automaton: one pass over the text finds
-    every candidate, whatever the number of terms; word boundaries are checked per candidate."""
-
-    def __init__(self, entries: Sequence[Entry], mode: str) -> None:
-        self.mode = mode
-        self.by_term: dict[str, Entry] = {}
-        for e in sorted(entries, key=lambda e: -len(e.term)):
-            self.by_term.setdefault(e.term.rstrip("*"), e)
-        self._automaton: Any = None
-        if self.by_term:
-            automaton = ahocorasick.Automaton()
-            for body, entry in self.by_term.items():
-                automaton.add_word(body, (len(body), entry))
-            automaton.make_automaton()
-            self._automaton = automaton
-
-    def _candidates(self, norm: str) -> Iterator[tuple[int, int, Entry]]:
-        """(start, end, entry) of every occurrence that respects word boundaries."""
-        if self._automaton is None:
-            return
-        for last, (size, entry) in self._automaton.iter(norm):
-            start, end = last - size + 1, last + 1
-            if self.mode == "word":
-                if start > 0 and is_word(norm[start - 1]):
-                    continue
-                if entry.term.endswith("*"):
-                    while end < len(norm) and is_word(norm[end]):
-                        end += 1
-                elif end < len(norm) and is_word(norm[end]):
-                    continue
-            yield start, end, entry
-
-    def scan(self, norms: Sequence[str]) -> dict[int, list[tuple[int, int, Entry]]]:
-        """The candidates of each text (already normalised, none holding a NUL) that has any,
-        in the order ``_candidates`` gives them for the text alone: one automaton pass over
-        the batch joined by NULs, which are never word characters (nor in a term)."""
-        if self._automaton is None or not norms:
-            return {}
-        joined = "\x00".join(norms)
-        ends = list(accumulate(len(n) + 1 for n in norms))
-        out: dict[int, list[tuple[int, int, Entry]]] = {}
-        for start, end, entry in self._candidates(joined):
-            i = bisect_right(ends, start)
-            offset = ends[i - 1] if i else 0
-            out.setdefault(i, []).append((start - offset, end - offset, entry))
-        return out
-
-    def matching(self, norms: Sequence[str]) -> list[int]:
-        """Indexes of the texts (already normalised, none holding a NUL) with a candidate."""
-        return sorted(self.scan(norms))
-
-    def find(self, text: str, tricky: bool = False) -> list[Hit]:
-        norm, where = normalize_with_offsets(text, tricky)
-        return _resolve(text, self._candidates(norm), where)
+    source: str = "lexicon"  # or "pattern": a target and a predicate (``patterns.py``)
 
 
 def _resolve(
@@ -163,8 +103,9 @@ class Lexicon:
         self.directory = directory
         self.entries: list[Entry] = []
         self.languages: dict[str, dict[str, Any]] = {}
-        self._word: _Matcher | None = None
-        self._substring: dict[str, _Matcher] = {}
+        self._word: TermMatcher | None = None
+        self._substring: dict[str, TermMatcher] = {}
+        self._patterns: dict[str, PatternMatcher] = {}
         self._prefilter: Prefilter[str | None] | None = None
 
     def load(self) -> Lexicon:
@@ -178,18 +119,28 @@ class Lexicon:
         for f in sorted(files, key=lambda f: f.name):
             if not f.name.endswith((".yaml", ".yml")):
                 continue
-            meta, entries = parse_lexicon(f.read_text(encoding="utf-8"), f.name)
+            meta, entries, patterns = parse_lexicon(f.read_text(encoding="utf-8"), f.name)
             self.languages[meta["language"]] = meta
             self.entries.extend(entries)
+            if patterns is not None:
+                self._patterns[_PATTERNS + patterns.language] = PatternMatcher(
+                    patterns, meta["match"]
+                )
             if meta["match"] == "word":
                 word_entries.extend(entries)
             else:
                 sub_entries.setdefault(meta["language"], []).extend(entries)
-        self._word = _Matcher(word_entries, "word")
-        self._substring = {k: _Matcher(v, "substring") for k, v in sub_entries.items()}
+        self._word = TermMatcher(word_entries, "word")
+        self._substring = {k: TermMatcher(v, "substring") for k, v in sub_entries.items()}
         # The word lexicons under the key None, substring ones under their language.
         terms: dict[str | None, list[str]] = {None: list(self._word.by_term)}
         terms |= {k: list(m.by_term) for k, m in self._substring.items()}
+        # A pattern needs one of its targets ("pattern:<language>") and one of its predicates
+        # ("predicate:<language>"): a tenth of posts mention women, far fewer abuse them.
+        for key, matcher in self._patterns.items():
+            spec = matcher.spec
+            terms[key] = [t.rstrip("*") for t in spec.targets]
+            terms[_PREDICATES + key] = [t.rstrip("*") for t, _, _ in spec.predicates + spec.cued]
         self._prefilter = Prefilter(terms)
         return self
 
@@ -208,7 +159,13 @@ class Lexicon:
         wanted = self._prefilter.candidates(texts)
         mine: dict[str | None, list[int]] = {None: wanted[None]}
         mine |= {lang: [i for i in wanted[lang] if langs[i] == lang] for lang in self._substring}
-        need = sorted(set().union(*mine.values()))
+        # Patterns apply whatever the detected language: short posts are often misread, and a
+        # pattern needs a target and a predicate of its language anyway.
+        by_pattern = {
+            key: sorted(set(wanted[key]).intersection(wanted[_PREDICATES + key]))
+            for key in self._patterns
+        }
+        need = sorted(set().union(*mine.values(), *by_pattern.values()))
         if not need:
             return out
         row = {i: k for k, i in enumerate(need)}
@@ -222,13 +179,57 @@ class Lexicon:
                 out[plain[j]].extend(_resolve(texts[plain[j]], candidates, None))
             for i in indexes:
                 if kinds[row[i]] == TRICKY:  # normalised with offsets, as ``normalize`` does
-                    out[i].extend(matcher.find(texts[i], tricky=True))
+                    out[i].extend(_find(matcher, texts[i], tricky=True))
                 elif kinds[row[i]] == OTHER and matcher.scan([_nul_as_space(normalize(texts[i]))]):
-                    out[i].extend(matcher.find(texts[i]))
+                    out[i].extend(_find(matcher, texts[i]))
+        if by_pattern:
+            self._match_patterns(texts, by_pattern, folds, kinds, row, out)
         for i in need:
             if len(out[i]) > MAX_HITS:
                 out[i] = _capped(out[i])
         return out
+
+    def _match_patterns(
+        self,
+        texts: Sequence[str],
+        by_pattern: dict[str, list[int]],
+        folds: list[str],
+        kinds: list[int],
+        row: dict[int, int],
+        out: list[list[Hit]],
+    ) -> None:
+        """Pattern hits of the texts that hold a target's skeleton. Their normal forms come from
+        the batch (a plain text's is its fold); offsets only for the few texts with a hit."""
+        todo = sorted(set().union(*by_pattern.values()))
+        tricky = [i for i in todo if kinds[row[i]] != PLAIN]
+        norms = {i: folds[row[i]] for i in todo if kinds[row[i]] == PLAIN}
+        norms |= zip(tricky, normalize_batch([texts[i] for i in tricky]), strict=True)
+        for key, indexes in by_pattern.items():
+            patterns = self._patterns[key]
+            found = patterns.find_batch([norms[i] for i in indexes])
+            for k, hits in sorted(found.items()):
+                i = indexes[k]
+                where = None
+                if kinds[row[i]] != PLAIN:
+                    _, where = normalize_with_offsets(texts[i], kinds[row[i]] == TRICKY)
+                out[i].extend(_pattern_hits(texts[i], patterns, hits, where))
+
+
+def _find(matcher: TermMatcher, text: str, tricky: bool = False) -> list[Hit]:
+    norm, where = normalize_with_offsets(text, tricky)
+    return _resolve(text, matcher.candidates(norm), where)
+
+
+def _pattern_hits(
+    text: str, patterns: PatternMatcher, found: list[PatternHit], where: list[int] | None
+) -> list[Hit]:
+    """Pattern hits as lexicon hits, with offsets in the original text."""
+    hits: list[Hit] = []
+    for h in found:
+        start, end = (where[h.start], where[h.end - 1] + 1) if where else (h.start, h.end)
+        entry = Entry(h.term, h.category, h.weight, patterns.spec.language)
+        hits.append(Hit(start, end, text[start:end], entry, "pattern"))
+    return hits
 
 
 def _nul_as_space(norm: str) -> str:
@@ -241,7 +242,9 @@ def _nul_as_space(norm: str) -> str:
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse_lexicon(source: str, name: str = "lexicon") -> tuple[dict[str, Any], list[Entry]]:
+def parse_lexicon(
+    source: str, name: str = "lexicon"
+) -> tuple[dict[str, Any], list[Entry], PatternSpec | None]:
     """Validate one lexicon file; errors name the file and what is wrong."""
     try:
         data = yaml.load(source, Loader=_SAFE_LOADER)  # noqa: S506  # nosec B506: a safe loader
@@ -255,33 +258,30 @@ def parse_lexicon(source: str, name: str = "lexicon") -> tuple[dict[str, Any], l
         raise ConfigurationError(f"{name}: 'language' is missing")
     if mode not in MATCH_MODES:
         raise ConfigurationError(f"{name}: 'match' must be one of {', '.join(MATCH_MODES)}")
-    raw = data.get("entries") or {}
-    if not isinstance(raw, dict):
-        raise ConfigurationError(f"{name}: 'entries' must map categories to weights to terms")
-    entries: list[Entry] = []
-    for category, by_weight in raw.items():
-        if category not in CATEGORIES:
-            raise ConfigurationError(f"{name}: unknown category {category!r}")
-        if not isinstance(by_weight, dict):
-            raise ConfigurationError(f"{name}: {category} must map weights to lists of terms")
-        for weight, terms in by_weight.items():
-            if not isinstance(weight, float | int) or not 0 < float(weight) <= 1:
-                raise ConfigurationError(f"{name}: weight {weight!r} must be in (0, 1]")
-            for term in terms or []:
-                if not isinstance(term, str) or not term.strip("* "):
-                    raise ConfigurationError(f"{name}: empty term under {category}")
-                star = term.endswith("*")
-                norm = normalize(term.rstrip("*").strip())
-                words = _WORD.findall(norm) or [norm]
-                if star and max(words, key=len) == words[-1] and len(words[-1]) < _MIN_PREFIX:
-                    raise ConfigurationError(
-                        f"{name}: {term!r}: a word* term needs at least {_MIN_PREFIX} letters"
-                    )
-                entries.append(Entry(norm + ("*" if star else ""), category, float(weight), lang))
+    entries = [
+        Entry(term, category, weight, lang)
+        for term, category, weight in weighted_terms(
+            data.get("entries") or {}, name, "entries", lambda t: _normal_term(t, name)
+        )
+    ]
+    patterns = parse_patterns(data.get("patterns"), lang, name, lambda t: _normal_term(t, name))
     meta = {
         "language": lang,
         "match": mode,
         "status": str(data.get("status", "")),
         "entries": len(entries),
+        "patterns": len(patterns.predicates) if patterns else 0,
     }
-    return meta, entries
+    return meta, entries, patterns
+
+
+def _normal_term(term: str, name: str) -> str:
+    """A term as matched: normalised like texts, a trailing ``*`` kept (any ending)."""
+    star = term.endswith("*")
+    norm = normalize(term.rstrip("*").strip())
+    words = _WORD.findall(norm) or [norm]
+    if star and max(words, key=len) == words[-1] and len(words[-1]) < _MIN_PREFIX:
+        raise ConfigurationError(
+            f"{name}: {term!r}: a word* term needs at least {_MIN_PREFIX} letters"
+        )
+    return norm + ("*" if star else "")
