@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from vigil.monitoring.detect import TextDetector
+from vigil.monitoring.detect import TextDetector, load_text_detector
 from vigil.security.actor import Actor
 from vigil.security.permissions import Role
 from vigil.services import Services
@@ -174,3 +174,18 @@ def test_escalate_opens_a_case_with_the_post_as_evidence(
     assert linked.status_code == 200, linked.text
     assert not linked.json()["case_created"] and linked.json()["case_reference"] == reference
     assert linked.json()["capture"].startswith(("capture failed", "captured"))
+
+
+def test_review_queue_marks_what_drove_the_decision(
+    sqlite_services: Services, staff_client: Factory
+) -> None:
+    # The shipped fast detector (no stub): its explanation spans are marked in the post.
+    mon = sqlite_services.monitoring
+    mon.use_detector_factory(lambda tier: load_text_detector("fast"))
+    hostile = 'Les femmes sont des ordures <script>alert("x")</script>'
+    mon.ingest_records(OPERATOR, [{"id": "h1", "platform": "x", "text": hostile}])
+    client, _, _ = staff_client(Role.SUPERVISOR)
+    page = client.get("/console/monitoring/review").text
+    assert '<mark class="why" title="0.70">femmes sont des ordures</mark>' in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert "Why it was flagged" in page

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from vigil import __version__
+from vigil.web.highlight import highlight
 from vigil.web.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, catalogues, direction
 from vigil.web.i18n import RTL_LANGUAGES as _RTL
 
@@ -35,6 +36,7 @@ def make_templates() -> Jinja2Templates:
     # Translations: English here; ``render`` puts the request's language in each context.
     templates.env.globals["_"] = catalogues().translator(DEFAULT_LANGUAGE)
     templates.env.globals["language_names"] = LANGUAGE_NAMES
+    templates.env.globals["highlight"] = highlight
     return templates
 
 
