@@ -31,6 +31,9 @@ from vigil.errors import ConfigurationError
         ("김치녀 ㅅㅂ", "김치녀 ㅅㅂ"),  # Hangul and compatibility jamo untouched
         ("call 0812 3456", "call 0812 3456"),  # numbers are not leetspeak
         ("2024 was good", "2024 was good"),
+        ("غـبـيـة", "غبيه"),  # Arabic: tatweel dropped, taa marbuta folded
+        ("أَكْرَهُ", "اكره"),  # vowel marks dropped, hamza on alef folded
+        ("مستشفى", "مستشفي"),  # alef maqsura
     ],
 )
 def test_normalisation(raw: str, expected: str) -> None:

@@ -35,6 +35,13 @@ def _patterns(lexicon: Lexicon, text: str, lang: str = "und") -> list[tuple[str,
         ("dasar cewek murahan", "cewek murahan", "sexist_abuse"),
         # Offsets are in the original text, through leetspeak and stretched letters.
         ("Les f3mmes sont des ordurrrres", "f3mmes sont des ordurrrres", "sexist_abuse"),
+        # A pronoun takes up the group: after a comma ("c'"), attached to the verb (هن).
+        ("Les femmes, c'est du bétail.", "c'est du bétail", "sexist_abuse"),
+        ("النساء؟ ما بطيقهن.", "ما بطيقهن", "sexist_abuse"),
+        # Tatweel and vowel marks do not hide a word.
+        ("النساء غـبـيـات", "النساء غـبـيـات", "sexist_abuse"),
+        # A threat's verb may come in the next clause of the sentence.
+        ("Si je croise ces femmes, je vais les frapper", "femmes, je vais les frapper", "threat"),
     ],
 )
 def test_hostile_sentences_hit(lexicon: Lexicon, text: str, span: str, category: str) -> None:
@@ -54,6 +61,8 @@ def test_hostile_sentences_hit(lexicon: Lexicon, text: str, span: str, category:
         "Il a écrit « les femmes sont nulles ».",  # quoted
         "Stupid traffic, I met two women at the station.",  # a comma ends the clause
         "Ugly guys easily trick girls",  # the adjective is not about them
+        "اكرههم",  # a pronoun with no one named before it
+        "These women are great. I will kill this bug in my code.",  # a threat ends at "."
         "Je déteste les lundis.",  # no target
         "Les femmes sont brillantes.",  # no predicate
         "J'adore les femmes",

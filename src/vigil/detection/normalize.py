@@ -75,6 +75,22 @@ HOMOGLYPHS: Final[dict[str, str]] = {
 SEPARATORS: Final = " .-_*·"
 _SEP = "[" + re.escape(SEPARATORS) + "]"
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# Arabic, as search engines fold it: tatweel (ـ, stretches a word: غـبـيـة) and vowel marks
+# deleted; the alef forms, alef maqsura and taa marbuta written as their common stand-ins
+# (قحبه for قحبة): spellings differ by writer and dialect, the words do not.
+_ARABIC_MARKS = "\u0640" + "".join(map(chr, range(0x064B, 0x0660))) + "\u0670"
+_ARABIC_FOLD: Final = str.maketrans(
+    {
+        "\u0623": "\u0627",
+        "\u0625": "\u0627",
+        "\u0622": "\u0627",
+        "\u0671": "\u0627",
+        "\u0649": "\u064a",
+        "\u0629": "\u0647",
+    }
+)
+#: Characters the table deletes.
+_DELETED = _ZERO_WIDTH + _ARABIC_MARKS
 # A lone "a"/"i" before a spaced-out word is a real word ("you are a s l u t").
 _SPACED = re.compile(r"(?<!\w)(?![ai] )(?:\w" + _SEP + r"){2,}\w(?!\w)")
 _SEPARATORS = re.compile(_SEP)
@@ -104,7 +120,8 @@ def char_table() -> dict[int, str]:
             stripped = "".join(c for c in base if not unicodedata.combining(c))
             if stripped.isascii() and stripped:
                 out = stripped
-        if ch in _ZERO_WIDTH:
+        out = out.translate(_ARABIC_FOLD)
+        if ch in _DELETED:
             out = ""
         if out != ch:
             table[cp] = out
@@ -207,9 +224,9 @@ def normalize_with_offsets(text: str, tricky: bool = False) -> tuple[str, list[i
     """``normalize(text)`` and, for each of its characters, the index in ``text`` it came from.
     ``tricky``: the caller knows that ``_TRICKS`` matches the table fold (``fold_batch``)."""
     quick = text.lower() if text.isascii() else text.translate(char_table())
-    # Only zero-width characters map to nothing, so without them an unchanged length means
+    # Only ``_DELETED`` characters map to nothing, so without them an unchanged length means
     # every character mapped to exactly one: the offsets are the identity, no loop needed.
-    if len(quick) == len(text) and not any(z in text for z in _ZERO_WIDTH):
+    if len(quick) == len(text) and not any(z in text for z in _DELETED):
         s, where = quick, list(range(len(text)))
     else:
         table = char_table()

@@ -6,8 +6,8 @@ hundred examples, most of ours none) a lexicon's ``patterns`` section says it co
 a word for women (a *target*: ``femmes``, ``النساء``) and a hostile *predicate* (``ordures``,
 ``je déteste``, ``méritent d'être battues``) in one clause (commas end one) flag the predicate's
 category: at most ``window`` words apart when the target comes first ("women are all so
-stupid"), two when the predicate does ("I hate all women"). Guards keep the rule from
-flagging what defends women or only reports on violence:
+stupid"), two when the predicate does ("I hate all women"), except for threats (below).
+Guards keep the rule from flagging what defends women or only reports on violence:
 
 * a *negator* (``pas``, ``never``, ``لا``) between the two, or before the predicate in its
   clause, cancels the pair ("je ne déteste pas les femmes", "no one should hurt women"); a
@@ -19,8 +19,11 @@ flagging what defends women or only reports on violence:
 * a *cued* predicate (a violence word: ``tuer``, ``kill``) counts only after an intent, wish or
   "should" (``je vais``, ``deserve``): "a woman was killed" is news, not a threat.
 
-A *pronoun* (``elles``, ``them``) counts as a target once the text has named women before it
-("Les femmes ? Je les méprise.").
+A *pronoun* (``elles``, ``them``, French ``c'`` in "Les femmes, c'est du bétail") counts as a
+target once the text has named women before it ("Les femmes ? Je les méprise."); so does a
+pronoun *suffix* on the predicate's word, where a language attaches them (Arabic ما بطيقهن,
+"I can't stand them"). A threat's verb may take its object in another clause of the same
+sentence ("si je croise ces femmes, je les frappe"), at most ``window`` words away either side.
 
 Terms are normalised like lexicon terms (``normalize.py``) and matched with the lexicon's term
 matcher in the file's match mode; pronouns and negators always as whole words (``لا`` must not
@@ -36,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from vigil.detection.normalize import is_word
+from vigil.detection.taxonomy import THREAT
 from vigil.detection.terms import Entry, TermMatcher, weighted_terms
 from vigil.errors import ConfigurationError
 
@@ -53,6 +57,8 @@ _WORD = re.compile(r"\w+")
 #: A quotation: what it holds is reported speech, not the writer's own words.
 _QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“”\n]*[“”]')
 _CLAUSE_END = re.compile(r"[.!?;:,()\[\]\n؟。،؛…—–]")
+#: What ends a sentence: a threat may span its clauses ("if I meet those women, I'll hit them").
+_SENTENCE_END = re.compile(r"[.!?\n؟。…]")
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class PatternSpec:
     predicates: tuple[tuple[str, str, float], ...]  # (term, category, weight)
     cues: tuple[str, ...] = ()
     cued: tuple[tuple[str, str, float], ...] = ()  # predicates that need a cue before them
+    pronoun_suffixes: tuple[str, ...] = ()  # attached to a predicate's word: أكره|هن
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,7 @@ class _Found:
     def __init__(self, norm: str) -> None:
         self.word_starts = [m.start() for m in _WORD.finditer(norm)]
         self.breaks = [m.start() for m in _CLAUSE_END.finditer(norm)]
+        self.sentence_breaks = [m.start() for m in _SENTENCE_END.finditer(norm)]
         self.quotes = [m.span() for m in _QUOTED.finditer(norm)]
 
     def quoted(self, start: int, end: int) -> bool:
@@ -96,6 +104,9 @@ class _Found:
 
     def clause(self, pos: int) -> int:
         return bisect_right(self.breaks, pos)
+
+    def sentence(self, pos: int) -> int:
+        return bisect_right(self.sentence_breaks, pos)
 
 
 class PatternMatcher:
@@ -173,16 +184,20 @@ class PatternMatcher:
         first_named = min(start for start, _, _ in targets)
         # Pronouns after women were first named stand for them; the rest are just words.
         pronouns = [p for p in context["pronoun"] if p[0] > first_named]
+        pronouns += self._suffixed(norm, predicates, first_named)
         negations = [(where.word(a), where.clause(a)) for a, _, _ in context["negator"]]
         best: dict[str, PatternHit] = {}
         for p_start, p_end, pred in predicates:
+            p_word_end = _whole_words(norm, p_start, p_end)[1]
             for t_start, t_end, target in targets + pronouns:
-                # A pronoun inside the predicate is its target ("je ne les supporte pas");
-                # any other overlap is one word read as both.
-                inside = p_start <= t_start and t_end <= p_end and target.category != "target"
-                if not inside and (
-                    (t_start < p_end and p_start < t_end)
-                    or not self._pairs(where, negations, (t_start, t_end), (p_start, p_end))
+                # A pronoun inside the predicate or its word is its target ("je ne les
+                # supporte pas", "ما بطيقهن"); any other overlap is one word read as both.
+                inside = target.category != "target" and p_start <= t_start and t_end <= p_word_end
+                if inside:
+                    if _negated(where, negations, p_start, p_end):
+                        continue
+                elif (t_start < p_end and p_start < t_end) or not self._pairs(
+                    where, negations, (t_start, t_end), (p_start, p_end), pred.category == THREAT
                 ):
                     continue
                 if where.quotes and where.quoted(min(t_start, p_start), max(t_end, p_end)):
@@ -206,27 +221,47 @@ class PatternMatcher:
         negations: Sequence[tuple[int, int]],
         target: tuple[int, int],
         predicate: tuple[int, int],
+        threat: bool,
     ) -> bool:
-        """Whether a target and a predicate make a pattern: one clause, close, not negated."""
-        if where.clause(target[0]) != where.clause(predicate[0]):
+        """Whether a target and a predicate make a pattern: one clause (one sentence for a
+        threat, whose verb takes its object later), close, not negated."""
+        unit = where.sentence if threat else where.clause
+        if unit(target[0]) != unit(predicate[0]):
             return False
         t_first, t_last = where.word(target[0]), where.word(target[1] - 1)
         p_first, p_last = where.word(predicate[0]), where.word(predicate[1] - 1)
         if t_last < p_first:  # "women are (so) stupid"
             lo, hi, window = t_last, p_first, self.spec.window
-        else:  # "I hate (all) women": a predicate before its target stays close to it
+        elif threat:  # "I will beat any of these women"
+            lo, hi, window = p_last, t_first, self.spec.window
+        else:  # "I hate (all) women": an adjective or verb before its target stays close
             lo, hi, window = p_last, t_first, min(self.spec.window, PREDICATE_FIRST_WINDOW)
         if hi - lo - 1 > window:
             return False
-        # A negator between the two or before the predicate in its clause ("no one should
-        # hurt women", "I don't think women are stupid"), but not one of its own words.
-        clause = where.clause(predicate[0])
-        for n, n_clause in negations:
-            if p_first <= n <= p_last:
-                continue
-            if lo < n < hi or (n < p_first and n_clause == clause):
-                return False
-        return True
+        if any(lo < n < hi and not p_first <= n <= p_last for n, _ in negations):
+            return False
+        return not _negated(where, negations, predicate[0], predicate[1])
+
+    def _suffixed(
+        self, norm: str, predicates: list[Candidate], first_named: int
+    ) -> list[Candidate]:
+        """Pronouns attached to the end of a predicate's word, after women were named."""
+        found: list[Candidate] = []
+        for p_start, p_end, _ in predicates:
+            end = _whole_words(norm, p_start, p_end)[1]
+            for suffix in self.spec.pronoun_suffixes:
+                after = p_start > first_named and end - len(suffix) >= p_end
+                if after and norm.endswith(suffix, 0, end):
+                    entry = Entry(suffix, "pronoun", 0.0, self.spec.language)
+                    found.append((end - len(suffix), end, entry))
+        return found
+
+
+def _negated(where: _Found, negations: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    """A negator before the predicate in its clause ("no one should hurt women", "I don't
+    think women are stupid"), but not one of the predicate's own words."""
+    first, clause = where.word(start), where.clause(start)
+    return any(n < first and n_clause == clause for n, n_clause in negations)
 
 
 def _whole_words(norm: str, start: int, end: int) -> tuple[int, int]:
@@ -285,6 +320,7 @@ def parse_patterns(
         predicates,
         terms("cues", raw=cued_raw),
         cued,
+        terms("pronoun_suffixes"),
     )
 
 
