@@ -153,3 +153,15 @@ def test_partner_patterns(tmp_path: Path) -> None:
 def test_bad_patterns_are_refused(patterns: str) -> None:
     with pytest.raises(ConfigurationError):
         parse_lexicon(f"language: xx\nentries: {{}}\n{patterns}\n", "bad.yaml")
+
+
+def test_patterns_read_the_start_of_a_long_post(lexicon: Lexicon) -> None:
+    from vigil.detection.lexicon import PATTERN_CHARS
+
+    hostile = "les femmes sont des ordures"
+    padding = "lorem ipsum " * (PATTERN_CHARS // 12 + 1)
+    assert _patterns(lexicon, hostile + " " + padding)
+    assert not _patterns(lexicon, padding + hostile)
+    # Listed terms are still found anywhere.
+    (hits,) = lexicon.match([padding + "salope"], ["fr"])
+    assert [h.text for h in hits] == ["salope"]

@@ -11,7 +11,15 @@ import pytest
 from vigil.detection import automaton, pii
 from vigil.detection import normalize as normalize_mod
 from vigil.detection.batch_normalize import normalize_batch
-from vigil.detection.lexicon import MAX_HITS, Hit, Lexicon, _capped, _find, _pattern_hits
+from vigil.detection.lexicon import (
+    MAX_HITS,
+    PATTERN_CHARS,
+    Hit,
+    Lexicon,
+    _capped,
+    _find,
+    _pattern_hits,
+)
 from vigil.detection.normalize import (
     HOMOGLYPHS,
     LEET,
@@ -96,7 +104,7 @@ def _plain_path(lexicon: Lexicon, text: str, lang: str) -> list[Hit]:
     for matcher in matchers:
         if matcher is not None and matcher.scan([norm]):
             hits.extend(_find(matcher, text))
-    with_offsets, where = normalize_with_offsets(text)
+    with_offsets, where = normalize_with_offsets(text[:PATTERN_CHARS])
     for patterns in lexicon._patterns.values():
         hits.extend(_pattern_hits(text, patterns, patterns.find(with_offsets), where))
     return _capped(hits) if len(hits) > MAX_HITS else hits

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.detection.normalize import SEPARATORS, char_table, normalize, undo_tricks
+from vigil.detection.tables import cached_array
 
 #: Code points the numpy table covers: the BMP and the mathematical alphanumerics.
 _TABLE_SIZE: Final = 0x1D800
@@ -38,6 +39,10 @@ def _code_table() -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
 def _class_table() -> npt.NDArray[np.uint8]:
     """Character classes of the BMP for the tricks test: bit 1 ``\\w``, 2 a-z, 4 a leet
     character, 8 a spacing separator, 16 Greek or Cyrillic."""
+    return cached_array("trick_classes", _build_class_table, np.uint8, (0x10000,))
+
+
+def _build_class_table() -> npt.NDArray[np.uint8]:
     table = np.zeros(0x10000, dtype=np.uint8)
     for cp in range(0x10000):
         ch = chr(cp)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from vigil.detection.tables import cached_array
+
 if TYPE_CHECKING:  # imported where needed: scanning with the compiled kernel never needs it
     from scipy import sparse
 
@@ -68,6 +70,10 @@ def _distinct_share(doc: I64, bucket: I64, n_docs: int) -> npt.NDArray[np.float6
 @lru_cache(maxsize=1)
 def _fold_table() -> npt.NDArray[np.uint32]:
     """Lower-case map of the Basic Multilingual Plane that never changes a text's length."""
+    return cached_array("feature_fold", _build_fold_table, np.uint32, (0x10000,))
+
+
+def _build_fold_table() -> npt.NDArray[np.uint32]:
     table = np.arange(0x10000, dtype=np.uint32)
     for cp in range(0x10000):
         ch = chr(cp)
@@ -83,6 +89,10 @@ def _fold_table() -> npt.NDArray[np.uint32]:
 @lru_cache(maxsize=1)
 def word_table() -> npt.NDArray[np.bool_]:
     """Which BMP code points belong to words: letters, marks and digits."""
+    return cached_array("word_chars", _build_word_table, np.bool_, (0x10000,))
+
+
+def _build_word_table() -> npt.NDArray[np.bool_]:
     table = np.zeros(0x10000, dtype=np.bool_)
     for cp in range(0x10000):
         table[cp] = unicodedata.category(chr(cp))[0] in "LMN"

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigil.detection.lid176 import Lid176, compiled_kernel
+from vigil.detection.tables import cached_array
 from vigil.errors import ConfigurationError
 
 try:
@@ -107,6 +108,10 @@ class LanguageIdentifier:
 def _class_table() -> npt.NDArray[np.uint8]:
     """Per BMP code point: the script that settles a language (index into ``_SCRIPT_LANGS``)
     in the low bits, and 4 when it is a letter as ``_LETTERS`` means it."""
+    return cached_array("script_classes", _build_class_table, np.uint8, (0x10000,))
+
+
+def _build_class_table() -> npt.NDArray[np.uint8]:
     table = np.zeros(0x10000, dtype=np.uint8)
     # One pass over every BMP character, not a regex match per character (start-up time).
     every = "".join(map(chr, range(0x10000)))

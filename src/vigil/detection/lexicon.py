@@ -29,6 +29,7 @@ from typing import Any, Final
 import yaml
 
 from vigil.detection.batch_normalize import OTHER, PLAIN, TRICKY, fold_batch, normalize_batch
+from vigil.detection.features import MAX_CHARS
 from vigil.detection.normalize import normalize, normalize_with_offsets
 from vigil.detection.patterns import PatternHit, PatternMatcher, PatternSpec, parse_patterns
 from vigil.detection.skeleton import Prefilter
@@ -38,6 +39,9 @@ from vigil.errors import ConfigurationError
 _WORD = re.compile(r"\w+")
 _PATTERNS: Final = "pattern:"  # prefilter keys: a pattern's targets, and its predicates
 _PREDICATES: Final = "predicate:"
+#: Patterns read the start of a post, as the models do (a 10,000-character post cost ~1.5 ms
+#: to normalise whole); listed terms are still found anywhere in it.
+PATTERN_CHARS: Final = MAX_CHARS
 
 
 #: Hits reported per text (and so lexicon spans in an explanation); see ``_capped``.
@@ -198,12 +202,14 @@ class Lexicon:
         row: dict[int, int],
         out: list[list[Hit]],
     ) -> None:
-        """Pattern hits of the texts that hold a target's skeleton. Their normal forms come from
-        the batch (a plain text's is its fold); offsets only for the few texts with a hit."""
+        """Pattern hits of the texts that hold a target's and a predicate's skeleton, in their
+        first ``PATTERN_CHARS`` characters. Their normal forms come from the batch (a plain
+        text's is its fold); offsets only for the few texts with a hit."""
         todo = sorted(set().union(*by_pattern.values()))
         tricky = [i for i in todo if kinds[row[i]] != PLAIN]
-        norms = {i: folds[row[i]] for i in todo if kinds[row[i]] == PLAIN}
-        norms |= zip(tricky, normalize_batch([texts[i] for i in tricky]), strict=True)
+        norms = {i: folds[row[i]][:PATTERN_CHARS] for i in todo if kinds[row[i]] == PLAIN}
+        heads = normalize_batch([texts[i][:PATTERN_CHARS] for i in tricky])
+        norms |= zip(tricky, heads, strict=True)
         for key, indexes in by_pattern.items():
             patterns = self._patterns[key]
             found = patterns.find_batch([norms[i] for i in indexes])
@@ -211,7 +217,7 @@ class Lexicon:
                 i = indexes[k]
                 where = None
                 if kinds[row[i]] != PLAIN:
-                    _, where = normalize_with_offsets(texts[i], kinds[row[i]] == TRICKY)
+                    _, where = normalize_with_offsets(texts[i][:PATTERN_CHARS])
                 out[i].extend(_pattern_hits(texts[i], patterns, hits, where))
 
 

@@ -22,6 +22,11 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
+
+from vigil.detection.tables import cached_array
+
 LEET: Final[dict[str, str]] = {
     "0": "o",
     "1": "i",
@@ -107,7 +112,26 @@ _KEEP_NFKC = range(0x3130, 0x3190)  # Hangul compatibility jamo (ㅅㅂ) must st
 
 @lru_cache(maxsize=1)
 def char_table() -> dict[int, str]:
-    """Per-character folding for the BMP and the mathematical alphanumerics."""
+    """Per-character folding for the BMP and the mathematical alphanumerics (kept between
+    runs by ``tables.py``, packed as code point, length, characters)."""
+    packed = cached_array("char_table", _packed_char_table, np.uint32, None).tolist()
+    table: dict[int, str] = {}
+    at = 0
+    while at < len(packed):
+        cp, size = packed[at], packed[at + 1]
+        table[cp] = "".join(map(chr, packed[at + 2 : at + 2 + size]))
+        at += 2 + size
+    return table
+
+
+def _packed_char_table() -> npt.NDArray[np.uint32]:
+    packed: list[int] = []
+    for cp, out in _build_char_table().items():
+        packed += [cp, len(out), *map(ord, out)]
+    return np.array(packed, dtype=np.uint32)
+
+
+def _build_char_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for cp in [*range(0x20, 0x10000), *range(0x1D400, 0x1D800)]:
         if 0xD800 <= cp < 0xE000:
@@ -115,11 +139,13 @@ def char_table() -> dict[int, str]:
         ch = chr(cp)
         out = ch if cp in _KEEP_NFKC else unicodedata.normalize("NFKC", ch)
         out = out.lower()
-        if out.isascii() is False and len(out) == 1 and "LATIN" in unicodedata.name(out, ""):
+        # Latin letters lose their accents (é → e); the name lookup only where NFKD splits.
+        if len(out) == 1 and not out.isascii():
             base = unicodedata.normalize("NFKD", out)
-            stripped = "".join(c for c in base if not unicodedata.combining(c))
-            if stripped.isascii() and stripped:
-                out = stripped
+            if base != out and "LATIN" in unicodedata.name(out, ""):
+                stripped = "".join(c for c in base if not unicodedata.combining(c))
+                if stripped.isascii() and stripped:
+                    out = stripped
         out = out.translate(_ARABIC_FOLD)
         if ch in _DELETED:
             out = ""

@@ -24,6 +24,7 @@ from stdnum.kr import rrn
 
 from vigil.detection import automaton
 from vigil.detection.base import PiiMatch
+from vigil.detection.tables import cached_array
 
 PHONE: Final = "phone"
 EMAIL: Final = "email"
@@ -245,19 +246,24 @@ def _hint_automaton() -> automaton.ClassAutomaton:
     """The hints as keywords over character classes: white space, digits, ".", "@", 시, 도 and
     the letters of the street words, each letter with every character that matches it when
     case is ignored (they fold to it: see ``_hints_of``); beside them, ``_DIGIT_RUN``."""
-    codes = np.arange(automaton.CODES, dtype=np.uint32)
-    codes[0xD800:0xE000] = 0  # no surrogates: a str to search
-    every = codes.astype("<u4").tobytes().decode("utf-32-le")
     street = [f" {w}" for w in _AFTER_SPACE_WORDS]
     letters = sorted({ch for w in (*street, *_STREET_WORDS) for ch in w} - set(" ."))
     marks = ".@시도-()/"
     cls = {ch: k for k, ch in enumerate([" ", "0", *marks, *letters], 1)}
-    classes = np.zeros(automaton.CODES, dtype=np.uint16)
-    for m in re.finditer("[" + re.escape("".join(letters)) + "]", every, re.IGNORECASE):
-        classes[m.start()] = cls[_fold(m.group())]
-    for pattern, ch in ((r"\s", " "), (r"\d", "0"), ("[" + re.escape(marks) + "]", "")):
-        for m in re.finditer(pattern, every):
-            classes[m.start()] = cls[ch or m.group()]
+
+    def build() -> npt.NDArray[np.uint16]:
+        codes = np.arange(automaton.CODES, dtype=np.uint32)
+        codes[0xD800:0xE000] = 0  # no surrogates: a str to search
+        every = codes.astype("<u4").tobytes().decode("utf-32-le")
+        classes = np.zeros(automaton.CODES, dtype=np.uint16)
+        for m in re.finditer("[" + re.escape("".join(letters)) + "]", every, re.IGNORECASE):
+            classes[m.start()] = cls[_fold(m.group())]
+        for pattern, ch in ((r"\s", " "), (r"\d", "0"), ("[" + re.escape(marks) + "]", "")):
+            for m in re.finditer(pattern, every):
+                classes[m.start()] = cls[ch or m.group()]
+        return classes
+
+    classes = cached_array("pii_hint_classes", build, np.uint16, (automaton.CODES,))
     words = {(cls["0"],): _DIGIT, (cls["@"],): _AT, tuple(cls[c] for c in ".0000"): _COORD_MARK}
     words |= {tuple(cls[c] for c in w): _STREET for w in street}
     words |= {tuple(cls[c] for c in w): _STREET_NAME for w in _STREET_WORDS}

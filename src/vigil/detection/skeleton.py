@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from vigil.detection import automaton
 from vigil.detection.normalize import HOMOGLYPHS, LEET, SEPARATORS, char_table
+from vigil.detection.tables import cached_array
 
 _CODES: Final = 0x110000
 _DROP: Final = 0xFFFFFFFF  # a character the skeleton leaves out
@@ -59,6 +60,10 @@ def text_skeletons(text: str) -> tuple[str, ...]:
 def _table() -> npt.NDArray[np.uint32]:
     """Table fold then skeleton map for every code point, as one array (4.4 MB): ``_DROP``
     where it leaves nothing, ``_ODD`` where it leaves several different characters."""
+    return cached_array("skeleton", _build_table, np.uint32, (_CODES,))
+
+
+def _build_table() -> npt.NDArray[np.uint32]:
     table = np.arange(_CODES, dtype=np.uint32)
     for cp, out in ({cp: chr(cp) for cp in _MAP} | char_table()).items():
         # The image of the character folded once or twice, runs cut: the same for both, and

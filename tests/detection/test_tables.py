@@ -1,0 +1,76 @@
+"""Per-code-point tables kept between runs (``tables.py``): what is read back is what would be
+built, and a bad or unwritable cache only costs the time to build."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vigil.detection import batch_normalize, features, langid, normalize, pii, skeleton, tables
+
+CACHED: list[Callable[[], Any]] = [
+    normalize.char_table,
+    skeleton._table,
+    batch_normalize._class_table,
+    features._fold_table,
+    features.word_table,
+    langid._class_table,
+]
+
+
+def _clear() -> None:
+    tables.cache_folder.cache_clear()
+    for table in [*CACHED, pii._hint_automaton]:
+        table.cache_clear()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    _clear()
+    yield tmp_path
+    _clear()
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b if isinstance(a, dict) else bool(np.array_equal(a, b) and a.dtype == b.dtype)
+
+
+def test_tables_read_back_equal_the_built_ones(cache: Path) -> None:
+    built = [table() for table in CACHED]
+    classes = pii._hint_automaton()
+    files = sorted(p.name for p in cache.glob("vigil/tables/*/*.npy"))
+    assert len(files) == 7, files
+    _clear()
+    for table, first in zip(CACHED, built, strict=True):
+        assert _same(table(), first), table
+    assert np.array_equal(pii._hint_automaton().classes, classes.classes)
+
+
+def test_a_damaged_cache_file_is_rebuilt(cache: Path) -> None:
+    expected = features.word_table()
+    (path,) = cache.glob("vigil/tables/*/word_chars.npy")
+    path.write_bytes(b"not an array")
+    _clear()
+    assert _same(features.word_table(), expected)
+    np.save(path, np.zeros(7, dtype=np.bool_))  # wrong shape
+    _clear()
+    assert _same(features.word_table(), expected)
+
+
+def test_an_unwritable_cache_still_gives_the_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder would go", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    _clear()
+    try:
+        assert normalize.char_table()[ord("É")] == "e"
+        assert not any(tmp_path.glob("**/*.npy"))
+    finally:
+        _clear()
