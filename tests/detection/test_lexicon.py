@@ -120,6 +120,7 @@ def test_shipped_lexicons_cover_the_languages(lexicon: Lexicon) -> None:
         "entries: {}\n",
         "- just a list\n",
         "language: xx\nentries:\n  threat: {0.5: ['*']}\n",
+        "language: xx\nentries:\n  threat:\n    0.8: [a]\n    0.8: [b]\n",  # a weight twice
     ],
 )
 def test_bad_lexicon_files_are_refused(source: str) -> None:

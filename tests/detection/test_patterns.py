@@ -40,6 +40,8 @@ def _patterns(lexicon: Lexicon, text: str, lang: str = "und") -> list[tuple[str,
         ("النساء؟ ما بطيقهن.", "ما بطيقهن", "sexist_abuse"),
         # Tatweel and vowel marks do not hide a word.
         ("النساء غـبـيـات", "النساء غـبـيـات", "sexist_abuse"),
+        ("Women don't deserve respect", "Women don't deserve respect", "sexist_abuse"),
+        ("كل ما أشوف النساء أحس بالاشمئزاز", "النساء أحس بالاشمئزاز", "sexist_abuse"),
         # A threat's verb may come in the next clause of the sentence.
         ("Si je croise ces femmes, je vais les frapper", "femmes, je vais les frapper", "threat"),
     ],
@@ -61,6 +63,9 @@ def test_hostile_sentences_hit(lexicon: Lexicon, text: str, span: str, category:
         "Il a écrit « les femmes sont nulles ».",  # quoted
         "Stupid traffic, I met two women at the station.",  # a comma ends the clause
         "Ugly guys easily trick girls",  # the adjective is not about them
+        "Women don't deserve to be harassed.",  # protective: "don't deserve" needs an object
+        "Les femmes ne méritent pas d'être harcelées.",
+        "كل ما أشوف النساء أفرح",  # ما as "whenever" is not a negation, and no predicate
         "اكرههم",  # a pronoun with no one named before it
         "These women are great. I will kill this bug in my code.",  # a threat ends at "."
         "Je déteste les lundis.",  # no target
@@ -107,10 +112,12 @@ def test_partner_patterns(tmp_path: Path) -> None:
         "  window: 2\n"
         "  targets: [zorgas]\n"
         "  negators: [nix]\n"
+        "  near_negators: [ma]\n"
         "  predicates:\n"
         "    sexist_abuse: {0.8: [blorb*]}\n"
         "  cued:\n"
         "    cues: [wil]\n"
+        "    after_cues: [normol]\n"
         "    predicates:\n"
         "      threat: {0.9: [krak]}\n",
         encoding="utf-8",
@@ -123,8 +130,11 @@ def test_partner_patterns(tmp_path: Path) -> None:
             "zorgas are very much blorbish",
             "wil krak zorgas",
             "krak zorgas",
+            "krak zorgas is normol",
+            "zorgas ma blorbish",
+            "ma zorgas blorbish",
         ],
-        ["xx"] * 5,
+        ["xx"] * 8,
     )
     found = [[(h.text, h.entry.category, h.entry.weight) for h in text_hits] for text_hits in hits]
     assert found == [
@@ -133,6 +143,9 @@ def test_partner_patterns(tmp_path: Path) -> None:
         [],  # three words apart, window 2
         [("krak zorgas", "threat", 0.9)],
         [],  # a violence word without a cue
+        [("krak zorgas", "threat", 0.9)],  # an after-cue
+        [],  # a near negator right before the predicate
+        [("zorgas blorbish", "sexist_abuse", 0.8)],  # a near negator further away
     ]
 
 

@@ -245,7 +245,26 @@ def _nul_as_space(norm: str) -> str:
 
 #: libyaml's safe loader where PyYAML was built with it (5x faster: the lexicons are read at
 #: every start of `vigil scan`), the pure-Python one otherwise. Never a full loader.
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_BASE_LOADER):  # type: ignore[misc]
+    """The safe loader, refusing a key given twice in one mapping: YAML would keep the last,
+    and a second ``0.8:`` line in a category would silently drop the first one's terms."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str | int | float) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+_SAFE_LOADER: Any = _SafeLoader
 
 
 def parse_lexicon(

@@ -12,12 +12,14 @@ Guards keep the rule from flagging what defends women or only reports on violenc
 * a *negator* (``pas``, ``never``, ``لا``) between the two, or before the predicate in its
   clause, cancels the pair ("je ne déteste pas les femmes", "no one should hurt women"); a
   negated phrase that is itself hostile ("ne méritent aucun respect") is written as a
-  predicate, whose own words never cancel it;
+  predicate, whose own words never cancel it; a *near negator* (Arabic ``ما``, which is also
+  "what") cancels only the predicate right after it;
 * a *counter-speech* marker anywhere in the text ("arrêtez de dire", "it is wrong to say")
   cancels every pattern of that text: quoting abuse to denounce it is not abuse;
 * a pair inside quotation marks is someone else's words, quoted (mostly to denounce them);
 * a *cued* predicate (a violence word: ``tuer``, ``kill``) counts only after an intent, wish or
-  "should" (``je vais``, ``deserve``): "a woman was killed" is news, not a threat.
+  "should" (``je vais``, ``deserve``), or before an *after-cue* ("beating them is normal"):
+  "a woman was killed" is news, not a threat.
 
 A *pronoun* (``elles``, ``them``, French ``c'`` in "Les femmes, c'est du bétail") counts as a
 target once the text has named women before it ("Les femmes ? Je les méprise."); so does a
@@ -50,8 +52,9 @@ DEFAULT_WINDOW: Final = 6
 #: Words allowed between a predicate and a target that follows it.
 PREDICATE_FIRST_WINDOW: Final = 2
 #: A cued predicate needs its cue this many words before it at most ("I will kill", "they
-#: should all be beaten").
+#: should all be beaten"), or an after-cue this many after it ("beating them is normal").
 CUE_REACH: Final = 4
+AFTER_CUE_REACH: Final = 6
 _WORD = re.compile(r"\w+")
 #: What ends a clause: a pattern never pairs words across one ("stupid, when you know women").
 #: A quotation: what it holds is reported speech, not the writer's own words.
@@ -75,6 +78,8 @@ class PatternSpec:
     cues: tuple[str, ...] = ()
     cued: tuple[tuple[str, str, float], ...] = ()  # predicates that need a cue before them
     pronoun_suffixes: tuple[str, ...] = ()  # attached to a predicate's word: أكره|هن
+    after_cues: tuple[str, ...] = ()  # cues that follow the violence word ("... is normal")
+    near_negators: tuple[str, ...] = ()  # negate only right before the predicate (Arabic ما)
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,19 @@ class _Found:
         return bisect_right(self.sentence_breaks, pos)
 
 
+@dataclass(frozen=True)
+class Negation:
+    word: int  # index of the negator's word
+    clause: int
+    near: bool  # a near negator negates only the word right after it
+
+    def reaches(self, first: int, last: int) -> bool:
+        """Whether it negates a predicate on words ``first..last`` (never one of its own)."""
+        if first <= self.word <= last:
+            return False
+        return self.word == first - 1 if self.near else True
+
+
 class PatternMatcher:
     """The patterns of one language, matched in normalised texts."""
 
@@ -126,6 +144,8 @@ class PatternMatcher:
             (spec.negators, "negator", "word"),
             (spec.counter, "counter", mode),
             (spec.cues, "cue", mode),
+            (spec.after_cues, "after_cue", mode),
+            (spec.near_negators, "near_negator", "word"),
         ):
             for term in terms:
                 kinds.setdefault((how, term), set()).add(kind)
@@ -170,7 +190,8 @@ class PatternMatcher:
         predicates: list[Candidate],
         cued: list[Candidate],
     ) -> list[PatternHit]:
-        context: dict[str, list[Candidate]] = {k: [] for k in ("pronoun", "negator", "cue")}
+        kinds = ("pronoun", "negator", "near_negator", "cue", "after_cue")
+        context: dict[str, list[Candidate]] = {k: [] for k in kinds}
         for matcher in self._context:
             for start, end, entry in matcher.candidates(norm):
                 for kind in entry.category.split("|"):
@@ -180,12 +201,17 @@ class PatternMatcher:
         where = _Found(norm)
         if cued:
             cues = [(where.word(a), where.clause(a)) for a, _, _ in context["cue"]]
-            predicates = predicates + [c for c in cued if _cued(where, cues, c[0], c[1])]
+            after = [(where.word(a), where.clause(a)) for a, _, _ in context["after_cue"]]
+            predicates = predicates + [c for c in cued if _cued(where, cues, after, c[0], c[1])]
         first_named = min(start for start, _, _ in targets)
         # Pronouns after women were first named stand for them; the rest are just words.
         pronouns = [p for p in context["pronoun"] if p[0] > first_named]
         pronouns += self._suffixed(norm, predicates, first_named)
-        negations = [(where.word(a), where.clause(a)) for a, _, _ in context["negator"]]
+        negations = [
+            Negation(where.word(a), where.clause(a), kind == "near_negator")
+            for kind in ("negator", "near_negator")
+            for a, _, _ in context[kind]
+        ]
         best: dict[str, PatternHit] = {}
         for p_start, p_end, pred in predicates:
             p_word_end = _whole_words(norm, p_start, p_end)[1]
@@ -218,7 +244,7 @@ class PatternMatcher:
     def _pairs(
         self,
         where: _Found,
-        negations: Sequence[tuple[int, int]],
+        negations: Sequence[Negation],
         target: tuple[int, int],
         predicate: tuple[int, int],
         threat: bool,
@@ -238,7 +264,7 @@ class PatternMatcher:
             lo, hi, window = p_last, t_first, min(self.spec.window, PREDICATE_FIRST_WINDOW)
         if hi - lo - 1 > window:
             return False
-        if any(lo < n < hi and not p_first <= n <= p_last for n, _ in negations):
+        if any(lo < n.word < hi and n.reaches(p_first, p_last) for n in negations):
             return False
         return not _negated(where, negations, predicate[0], predicate[1])
 
@@ -257,11 +283,11 @@ class PatternMatcher:
         return found
 
 
-def _negated(where: _Found, negations: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+def _negated(where: _Found, negations: Sequence[Negation], start: int, end: int) -> bool:
     """A negator before the predicate in its clause ("no one should hurt women", "I don't
     think women are stupid"), but not one of the predicate's own words."""
-    first, clause = where.word(start), where.clause(start)
-    return any(n < first and n_clause == clause for n, n_clause in negations)
+    first, last, clause = where.word(start), where.word(end - 1), where.clause(start)
+    return any(n.word < first and n.clause == clause and n.reaches(first, last) for n in negations)
 
 
 def _whole_words(norm: str, start: int, end: int) -> tuple[int, int]:
@@ -273,10 +299,18 @@ def _whole_words(norm: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _cued(where: _Found, cues: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+def _cued(
+    where: _Found,
+    cues: Sequence[tuple[int, int]],
+    after: Sequence[tuple[int, int]],
+    start: int,
+    end: int,
+) -> bool:
     """Whether a cue ends shortly before the predicate (or inside it), in its clause."""
     first, last, clause = where.word(start), where.word(end - 1), where.clause(start)
-    return any(s == clause and first - CUE_REACH <= w <= last for w, s in cues)
+    if any(s == clause and first - CUE_REACH <= w <= last for w, s in cues):
+        return True
+    return any(s == clause and last < w <= last + AFTER_CUE_REACH for w, s in after)
 
 
 def parse_patterns(
@@ -321,6 +355,8 @@ def parse_patterns(
         terms("cues", raw=cued_raw),
         cued,
         terms("pronoun_suffixes"),
+        terms("after_cues", raw=cued_raw),
+        terms("near_negators"),
     )
 
 
