@@ -41,6 +41,9 @@ def _patterns(lexicon: Lexicon, text: str, lang: str = "und") -> list[tuple[str,
         # Tatweel and vowel marks do not hide a word.
         ("النساء غـبـيـات", "النساء غـبـيـات", "sexist_abuse"),
         ("Women don't deserve respect", "Women don't deserve respect", "sexist_abuse"),
+        # Across a comma when the target's clause goes on: "women are all the same, liars".
+        ("Žene su sve iste, lažljive i pokvarene.", "Žene su sve iste, lažljive", "sexist_abuse"),
+        ("Жените се паразити на општеството.", "Жените се паразити", "sexist_abuse"),
         ("كل ما أشوف النساء أحس بالاشمئزاز", "النساء أحس بالاشمئزاز", "sexist_abuse"),
         # A threat's verb may come in the next clause of the sentence.
         ("Si je croise ces femmes, je vais les frapper", "femmes, je vais les frapper", "threat"),
@@ -62,6 +65,9 @@ def test_hostile_sentences_hit(lexicon: Lexicon, text: str, span: str, category:
         "Dire que les femmes sont stupides est sexiste.",  # counter-speech
         "Il a écrit « les femmes sont nulles ».",  # quoted
         "Stupid traffic, I met two women at the station.",  # a comma ends the clause
+        "a lot of stupid Yankees, men, women, kids, dogs, cats",  # a list, not a clause
+        "'women are trash' lol what a clown",  # quoted in single quotes
+        "Pičku materinu, zaboravio sam ključeve",  # a curse at no one
         "Ugly guys easily trick girls",  # the adjective is not about them
         "Women don't deserve to be harassed.",  # protective: "don't deserve" needs an object
         "Les femmes ne méritent pas d'être harcelées.",
@@ -178,3 +184,9 @@ def test_patterns_read_the_start_of_a_long_post(lexicon: Lexicon) -> None:
     # Listed terms are still found anywhere.
     (hits,) = lexicon.match([padding + "salope"], ["fr"])
     assert [h.text for h in hits] == ["salope"]
+
+
+def test_curses_and_english_words_are_not_slurs(lexicon: Lexicon) -> None:
+    # The sh lexicon once listed "pick*", which every English "pick up" matched.
+    texts = ["Pičku materinu, zaboravio sam ključeve", "I'll pick you up at six, picky eater"]
+    assert lexicon.match(texts, ["sh", "en"]) == [[], []]

@@ -58,7 +58,11 @@ AFTER_CUE_REACH: Final = 6
 _WORD = re.compile(r"\w+")
 #: What ends a clause: a pattern never pairs words across one ("stupid, when you know women").
 #: A quotation: what it holds is reported speech, not the writer's own words.
-_QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“”\n]*[“”]')
+_QUOTED = re.compile(
+    r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“”\n]*[“”]'
+    # Single quotes only where no letter touches them outside: never l'homme, don't.
+    r"|(?<!\w)'[^'\n]+'(?!\w)|(?<!\w)‘[^’\n]+’(?!\w)"
+)
 _CLAUSE_END = re.compile(r"[.!?;:,()\[\]\n؟。،؛…—–]")
 #: What ends a sentence: a threat may span its clauses ("if I meet those women, I'll hit them").
 _SENTENCE_END = re.compile(r"[.!?\n؟。…]")
@@ -112,6 +116,12 @@ class _Found:
 
     def sentence(self, pos: int) -> int:
         return bisect_right(self.sentence_breaks, pos)
+
+    def continues(self, word: int, pos: int) -> bool:
+        """Whether the clause at ``pos`` holds another word after word ``word``."""
+        return word + 1 < len(self.word_starts) and self.clause(
+            self.word_starts[word + 1]
+        ) == self.clause(pos)
 
 
 @dataclass(frozen=True)
@@ -249,13 +259,18 @@ class PatternMatcher:
         predicate: tuple[int, int],
         threat: bool,
     ) -> bool:
-        """Whether a target and a predicate make a pattern: one clause (one sentence for a
-        threat, whose verb takes its object later), close, not negated."""
-        unit = where.sentence if threat else where.clause
-        if unit(target[0]) != unit(predicate[0]):
-            return False
+        """Whether a target and a predicate make a pattern: in one clause, or one sentence for
+        a threat (whose verb takes its object later) or a target whose clause goes on; close;
+        not negated."""
         t_first, t_last = where.word(target[0]), where.word(target[1] - 1)
         p_first, p_last = where.word(predicate[0]), where.word(predicate[1] - 1)
+        if where.clause(target[0]) != where.clause(predicate[0]):
+            if where.sentence(target[0]) != where.sentence(predicate[0]):
+                return False
+            # Across a comma only for a threat, or when the target's clause goes on after it:
+            # "women are all the same, liars" but not the list "men, women, kids, dogs".
+            if not threat and not (t_last < p_first and where.continues(t_last, target[0])):
+                return False
         if t_last < p_first:  # "women are (so) stupid"
             lo, hi, window = t_last, p_first, self.spec.window
         elif threat:  # "I will beat any of these women"
