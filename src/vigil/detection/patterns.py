@@ -56,13 +56,13 @@ PREDICATE_FIRST_WINDOW: Final = 2
 CUE_REACH: Final = 4
 AFTER_CUE_REACH: Final = 6
 _WORD = re.compile(r"\w+")
-#: What ends a clause: a pattern never pairs words across one ("stupid, when you know women").
 #: A quotation: what it holds is reported speech, not the writer's own words.
 _QUOTED = re.compile(
     r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|„[^“”\n]*[“”]'
     # Single quotes only where no letter touches them outside: never l'homme, don't.
     r"|(?<!\w)'[^'\n]+'(?!\w)|(?<!\w)‘[^’\n]+’(?!\w)"
 )
+#: What ends a clause: most pairs never cross one ("stupid, when you know women").
 _CLAUSE_END = re.compile(r"[.!?;:,()\[\]\n؟。،؛…—–]")
 #: What ends a sentence: a threat may span its clauses ("if I meet those women, I'll hit them").
 _SENTENCE_END = re.compile(r"[.!?\n؟。…]")
@@ -80,7 +80,7 @@ class PatternSpec:
     counter: tuple[str, ...]
     predicates: tuple[tuple[str, str, float], ...]  # (term, category, weight)
     cues: tuple[str, ...] = ()
-    cued: tuple[tuple[str, str, float], ...] = ()  # predicates that need a cue before them
+    cued: tuple[tuple[str, str, float], ...] = ()  # predicates that need a cue (or after-cue)
     pronoun_suffixes: tuple[str, ...] = ()  # attached to a predicate's word: أكره|هن
     after_cues: tuple[str, ...] = ()  # cues that follow the violence word ("... is normal")
     near_negators: tuple[str, ...] = ()  # negate only right before the predicate (Arabic ما)
