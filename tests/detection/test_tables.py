@@ -74,3 +74,18 @@ def test_an_unwritable_cache_still_gives_the_tables(
         assert not any(tmp_path.glob("**/*.npy"))
     finally:
         _clear()
+
+
+def test_old_versions_are_pruned(cache: Path) -> None:
+    import os
+
+    root = cache / "vigil" / "tables"
+    for k in range(4):  # folders left by four earlier versions, oldest first
+        old = root / f"old{k}"
+        old.mkdir(parents=True)
+        (old / "word_chars.npy").write_bytes(b"x")
+        os.utime(old, (1_000_000 + k, 1_000_000 + k))
+    features.word_table()
+    left = sorted(d.name for d in root.iterdir())
+    assert len(left) == 1 + tables.KEEP_OTHER_VERSIONS
+    assert "old3" in left and "old2" in left and "old0" not in left

@@ -71,10 +71,16 @@ def cached_array(
     return table
 
 
+#: Cache folders of other versions (each edit of a source makes one) kept beside this one.
+KEEP_OTHER_VERSIONS = 2
+
+
 def _save(path: Path, table: npt.NDArray[Any]) -> None:
     """Write atomically (a temporary file renamed over): concurrent runs never read half."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _prune(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -85,3 +91,17 @@ def _save(path: Path, table: npt.NDArray[Any]) -> None:
             raise
     except OSError:
         pass  # a read-only or full disk: the next run builds the table again
+
+
+def _prune(current: Path) -> None:
+    """Remove the oldest cache folders of other versions, keeping a few (two installs of
+    Vigil on one machine do not rebuild each other's tables at every start)."""
+    try:
+        others = [d for d in current.parent.iterdir() if d.is_dir() and d != current]
+        others.sort(key=lambda d: d.stat().st_mtime, reverse=True)
+        for old in others[KEEP_OTHER_VERSIONS:]:
+            for f in old.iterdir():
+                f.unlink(missing_ok=True)
+            old.rmdir()
+    except OSError:
+        pass  # another run pruning at the same time, or a file we may not remove
