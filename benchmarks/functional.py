@@ -2,13 +2,14 @@
 
     python benchmarks/functional.py [--model DIR] [--tiers fast,accurate] [--cases FILE]
 
-The cases (``benchmarks/functional_cases.yaml``) are Vigil's own, written in the manner of
-HateCheck and Multilingual HateCheck: the published suites are not in ``../shared``, so these
-figures are a proxy for the issue's HateCheck targets, not a measurement of them. Two files:
-``functional_cases.yaml`` was in view while the lexicon patterns were written (development);
-``functional_heldout.yaml`` was written by another engineer who read neither, and is only
-measured, never tuned on (en, fr, ar, id). A case is
-right when the detector's ``gbv`` verdict equals its label. Prints one table per tier.
+The cases are Vigil's own, written in the manner of HateCheck and Multilingual HateCheck: the
+published suites are not in ``../shared``, so these figures are a proxy for the issue's
+HateCheck targets, not a measurement of them. ``functional_cases.yaml`` (the default) was in
+view while the lexicon patterns were written; each ``functional_heldout*.yaml`` was written by
+another engineer who read no lexicon, pattern or case file. Once a held-out file's failures
+have been read to improve the patterns, its figures are development figures too: the model
+card says which files were read, and quotes only those that were not. A case is right when the
+detector's ``gbv`` verdict equals its label. Prints one table per tier.
 """
 
 from __future__ import annotations
