@@ -54,6 +54,7 @@ def test_jsonl_in_jsonl_out(tmp_path: Path) -> None:
     for o, p in zip(out, POSTS, strict=True):
         for span in o["explanation"]:  # type: ignore[attr-defined]
             assert p["text"][span["start"] : span["end"]] == span["text"]  # type: ignore[index]
+            assert set(span) == {"start", "end", "text", "weight"}  # the documented fields only
 
 
 def test_stdin_and_output_file(tmp_path: Path) -> None:

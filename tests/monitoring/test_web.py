@@ -186,6 +186,6 @@ def test_review_queue_marks_what_drove_the_decision(
     mon.ingest_records(OPERATOR, [{"id": "h1", "platform": "x", "text": hostile}])
     client, _, _ = staff_client(Role.SUPERVISOR)
     page = client.get("/console/monitoring/review").text
-    assert '<mark class="why" title="0.70">femmes sont des ordures</mark>' in page
+    assert '<mark class="why" title="pattern:fr · 0.70">femmes sont des ordures</mark>' in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert "Why it was flagged" in page

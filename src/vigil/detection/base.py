@@ -26,13 +26,18 @@ class Span:
     weight: float
     source: str = "model"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, source: bool = False) -> dict[str, Any]:
+        """The span as ``vigil scan`` writes it; ``source`` adds where it came from (for the
+        review console; scan output keeps the documented four fields)."""
+        out: dict[str, Any] = {
             "start": self.start,
             "end": self.end,
             "text": self.text,
             "weight": round(float(self.weight), 4),
         }
+        if source:
+            out["source"] = self.source
+        return out
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class Result:
     pii: list[PiiMatch] = field(default_factory=list)
     explanation: list[Span] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, sources: bool = False) -> dict[str, Any]:
         return {
             "lang": self.lang,
             "gbv": self.gbv,
@@ -74,7 +79,7 @@ class Result:
             "categories": dict(self.categories),
             "flags": list(self.flags),
             "pii": [p.to_dict() for p in self.pii],
-            "explanation": [s.to_dict() for s in self.explanation],
+            "explanation": [s.to_dict(sources) for s in self.explanation],
         }
 
     @classmethod

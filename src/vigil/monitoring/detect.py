@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from vigil.detection.base import Result
 from vigil.errors import ConfigurationError
 
 TIERS = ("fast", "accurate")
@@ -121,8 +122,12 @@ def _labels(categories: Any, flags: list[str], gbv: bool) -> list[str]:
 
 
 def to_detection(result: Any) -> Detection:
-    # vigil.detection results serialise themselves to plain JSON types: no deep walk needed.
-    data = result.to_dict() if callable(getattr(result, "to_dict", None)) else plain(result)
+    # vigil.detection results serialise themselves to plain JSON types: no deep walk needed;
+    # their explanation spans keep their source (lexicon, pattern, model) for reviewers.
+    if isinstance(result, Result):
+        data = result.to_dict(sources=True)
+    else:
+        data = result.to_dict() if callable(getattr(result, "to_dict", None)) else plain(result)
     if not isinstance(data, Mapping):
         raise ConfigurationError("the detector returned something that is not a result")
     flags = _names(data.get("flags"))

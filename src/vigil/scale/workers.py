@@ -32,7 +32,8 @@ class DetectorWorker:
 
         def score(batch: Sequence[tuple[str, str | None]]) -> list[dict[str, Any]]:
             results = detector.predict([t for t, _ in batch], [lang for _, lang in batch])
-            return [result.to_dict() for result in results]
+            # With each explanation span's source, as the monitoring pipeline keeps them.
+            return [result.to_dict(sources=True) for result in results]
 
         return score
 
@@ -84,9 +85,9 @@ DETECTOR_BATCH = 2000
 class EngineDetector:
     """A detector whose ``predict`` runs on an engine's workers (``--engine ray``).
 
-    Same results as the local detector, as plain mappings of the ``vigil scan`` fields, in
-    input order; callers that accept ``Result`` objects or mappings (the monitoring pipeline)
-    use it unchanged.
+    Same results as the local detector, as plain mappings of the ``vigil scan`` fields (each
+    explanation span with its source), in input order; callers that accept ``Result``
+    objects or mappings (the monitoring pipeline) use it unchanged.
     """
 
     def __init__(self, engine: Engine, tier: str, model_dir: str | None = None) -> None:
