@@ -62,6 +62,14 @@ def test_a_damaged_cache_file_is_rebuilt(cache: Path) -> None:
     assert _same(features.word_table(), expected)
 
 
+def test_a_cut_char_table_is_rebuilt(cache: Path) -> None:
+    expected = normalize.char_table()
+    (path,) = cache.glob("vigil/tables/*/char_table.npy")
+    np.save(path, np.array([0x41, 5, 0x61], dtype=np.uint32))  # an entry cut short
+    _clear()
+    assert normalize.char_table() == expected
+
+
 def test_an_unwritable_cache_still_gives_the_tables(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -117,10 +117,15 @@ def char_table() -> dict[int, str]:
     packed = cached_array("char_table", _packed_char_table, np.uint32, None).tolist()
     table: dict[int, str] = {}
     at = 0
-    while at < len(packed):
-        cp, size = packed[at], packed[at + 1]
-        table[cp] = "".join(map(chr, packed[at + 2 : at + 2 + size]))
-        at += 2 + size
+    try:
+        while at < len(packed):
+            cp, size = packed[at], packed[at + 1]
+            if at + 2 + size > len(packed):
+                raise ValueError("a cut entry")
+            table[cp] = "".join(map(chr, packed[at + 2 : at + 2 + size]))
+            at += 2 + size
+    except (IndexError, ValueError):  # a cache file that is not what we wrote: build it
+        return _build_char_table()
     return table
 
 
