@@ -1,6 +1,7 @@
 """Functional tests about women, HateCheck-style: accuracy per language and per function.
 
     python benchmarks/functional.py [--model DIR] [--tiers fast,accurate] [--cases FILE]
+                                    [--without-patterns]
 
 The cases are Vigil's own, written in the manner of HateCheck and Multilingual HateCheck: the
 published suites are not in ``../shared``, so these figures are a proxy for the issue's
@@ -57,12 +58,24 @@ def main() -> None:
         default=CASES,
         help="case file (default: the development cases; functional_heldout.yaml is held out)",
     )
+    parser.add_argument(
+        "--without-patterns",
+        action="store_true",
+        help="switch the lexicon patterns off: the 'before' side of the model card's figures",
+    )
     args = parser.parse_args()
     cases = load_cases(args.cases)
     langs = sorted({c.lang for c in cases})
     for tier in args.tiers.split(","):
-        results = load_detector(tier, args.model).predict([c.text for c in cases])
+        detector = load_detector(tier, args.model)
+        without = getattr(detector, "without_patterns", None)
+        if args.without_patterns and without is None:
+            raise SystemExit(f"the {tier} detector has no lexicon patterns to switch off")
+        if args.without_patterns and without is not None:
+            detector = without()
+        results = detector.predict([c.text for c in cases])
         name = args.model.name if args.model else "shipped"
+        name += ", patterns off" if args.without_patterns else ""
         right = [r.gbv == c.hateful for r, c in zip(results, cases, strict=True)]
         print(f"\n### {tier} tier ({name})\n")
         print("| language | cases | accuracy | hateful cases | non-hateful cases |")

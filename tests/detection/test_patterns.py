@@ -105,10 +105,15 @@ def test_batches_give_what_texts_alone_give(lexicon: Lexicon) -> None:
 
 
 def test_detector_flags_and_explains_a_pattern() -> None:
-    (result,) = load_detector("fast").predict(["Les femmes sont des ordures."])
+    detector = load_detector("fast")
+    (result,) = detector.predict(["Les femmes sont des ordures."])
     assert result.gbv
     assert "sexist_abuse" in result.flags
     assert any(s.source == "pattern:fr" for s in result.explanation)
+    # Switched off (to measure what they add), the same detector finds no pattern.
+    (off,) = detector.without_patterns().predict(["Les femmes sont des ordures."])  # type: ignore[attr-defined]
+    assert not any(s.source.startswith("pattern") for s in off.explanation)
+    assert off.categories["sexist_abuse"] < result.categories["sexist_abuse"]
 
 
 def test_partner_patterns(tmp_path: Path) -> None:

@@ -13,11 +13,12 @@ PII finder. How they combine (docs/taxonomy.md, "How a decision is made"):
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import Final, Self
 
 import numpy as np
 
@@ -77,6 +78,16 @@ class _Pipeline(Detector):
         if self._model is None:
             return None
         return self._model.probabilities(texts)
+
+    def without_patterns(self) -> Self:
+        """This detector with the lexicon patterns switched off (the models, word lists and
+        thresholds shared): what ``benchmarks/functional.py --without-patterns`` measures."""
+        if self._lexicon is None:
+            self.load()
+        assert self._lexicon is not None
+        detector = copy.copy(self)
+        detector._lexicon = self._lexicon.without_patterns()
+        return detector
 
     def _threshold(self, head: str, lang: str) -> float:
         if self._model is None or head not in self._model.heads:

@@ -18,6 +18,7 @@ target's and a predicate's skeleton are looked at.
 
 from __future__ import annotations
 
+import copy
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
@@ -147,6 +148,14 @@ class Lexicon:
             terms[_PREDICATES + key] = [t.rstrip("*") for t, _, _ in spec.predicates + spec.cued]
         self._prefilter = Prefilter(terms)
         return self
+
+    def without_patterns(self) -> Lexicon:
+        """The same lexicons with their patterns switched off: to measure what they add."""
+        if self._word is None:
+            self.load()
+        lexicon = copy.copy(self)
+        lexicon._patterns = {}
+        return lexicon
 
     def match(self, texts: Sequence[str], langs: Sequence[str]) -> list[list[Hit]]:
         """Hits per text. Word-mode lexicons apply to every text (posts mix languages);
