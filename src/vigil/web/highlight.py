@@ -20,7 +20,7 @@ MAX_MARKS: Final = 32
 @dataclass(frozen=True)
 class Segment:
     text: str
-    why: str = ""  # empty for plain text; else the span's weight ("0.70")
+    why: str = ""  # empty for plain text; else the span's source and weight ("pattern:fr · 0.70")
 
 
 def explanation_spans(explanation: Any) -> list[dict[str, Any]]:
@@ -31,8 +31,8 @@ def explanation_spans(explanation: Any) -> list[dict[str, Any]]:
     for item in explanation:
         if not isinstance(item, dict):
             continue
-        start, end, weight = item.get("start"), item.get("end"), item.get("weight", 0)
-        if not (type(start) is int and type(end) is int and isinstance(weight, int | float)):
+        start, end, weight = item.get("start"), item.get("end"), item.get("weight")
+        if not (type(start) is int and type(end) is int and type(weight) in (int, float)):
             continue
         if 0 <= start < end and isinstance(item.get("text"), str):
             spans.append(item)
@@ -43,9 +43,8 @@ def highlight(text: str, explanation: Any) -> list[Segment]:
     """``text`` cut into plain and marked segments, in order; joined, they are ``text``."""
     if not isinstance(text, str):
         return []
-    spans = sorted(explanation_spans(explanation), key=lambda s: -abs(float(s.get("weight", 0))))[
-        :MAX_MARKS
-    ]
+    strongest_first = sorted(explanation_spans(explanation), key=lambda s: -abs(s["weight"]))
+    spans = strongest_first[:MAX_MARKS]
     taken: list[dict[str, Any]] = []
     for s in spans:
         if s["end"] > len(text) or text[s["start"] : s["end"]] != s["text"]:
