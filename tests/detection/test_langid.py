@@ -88,3 +88,26 @@ def test_class_table_matches_the_regexes_for_every_bmp_character() -> None:
         script = _SCRIPTS.match(ch)
         expected = (script.lastindex or 0 if script else 0) | (4 if _LETTERS.match(ch) else 0)
         assert table[cp] == expected, hex(cp)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_links_handles_and_placeholders_do_not_decide(compiled: bool) -> None:
+    """Anonymised exports put USER/URL/@user where handles and links were: a post that starts
+    with a run of them is still read in its own language."""
+    langid = LanguageIdentifier(compiled=compiled).load()
+    texts = [
+        "USER USER USER USER USER USER USER USER USER USER USER USER USER USER USER USER "
+        "USER USER USER USER " + SAMPLES["id"],
+        "@user @user @user @user @user @user @user @user @user @user @user @user @user "
+        "@user @user @user @user @user " + SAMPLES["fr"],
+        "https://example.org/a/very/long/link/that/says/nothing/about/the/language/of/the/post "
+        "[URL] [USER] " + SAMPLES["id"],
+        "USER URL @someone https://example.org",
+    ]
+    assert langid.identify(texts) == ["id", "fr", "id", "und"]
+
+
+def test_a_post_about_urls_keeps_its_language(langid: LanguageIdentifier) -> None:
+    assert langid.identify(["Send me the URL of her profile, I will find where she lives"]) == [
+        "en"
+    ]

@@ -44,6 +44,14 @@ _SCRIPT_LANGS: Final = ("", "dv", "ko", "ka")
 #: Characters of a text that language id looks at: enough for lid.176, cheap to hash.
 SAMPLE: Final = 120
 _LETTERS = re.compile(r"[^\W\d_]")
+#: Not language: links, @handles and the placeholders that exports and datasets put for them
+#: ("USER USER URL" made a third of an Indonesian tweet set read as English). Removed from the
+#: sample before language id; the cheap ``_NOISE_HINTS`` test keeps clean posts off the regex.
+_NOISE: Final = re.compile(
+    r"https?://\S+|www\.\S+|@\w+|\[(?:USER|URL)\]|<(?:user|url)>|\b(?:USER|URL|HTTPURL|RT)\b"
+)
+_NOISE_HINTS: Final = ("@", "://", "www.", "USER", "URL", "<user>", "<url>", "RT ")
+_SPACES = re.compile(r"\s+")
 
 
 def _model_path() -> Path:
@@ -87,7 +95,7 @@ class LanguageIdentifier:
         out: list[str] = [UNDETERMINED] * len(texts)
         if not texts:
             return out
-        samples = [t[:SAMPLE] for t in texts]
+        samples = [_sample(t) for t in texts]
         script, letters = (_scripts_compiled if self.compiled else _scripts)(samples)
         settled = np.flatnonzero(script)
         for i, k in zip(settled.tolist(), script[settled].tolist(), strict=True):
@@ -102,6 +110,16 @@ class LanguageIdentifier:
                     code = label.removeprefix("__label__")
                     out[i] = MERGE.get(code, code)
         return out
+
+
+def _sample(text: str) -> str:
+    """The first ``SAMPLE`` characters of ``text`` that say something about its language."""
+    sample = text[:SAMPLE]
+    if not any(hint in sample for hint in _NOISE_HINTS):
+        return sample
+    # Noise can fill the first SAMPLE characters: clean a wider window, then cut.
+    cleaned = _SPACES.sub(" ", _NOISE.sub(" ", text[: 4 * SAMPLE])).strip()
+    return cleaned[:SAMPLE]
 
 
 @lru_cache(maxsize=1)
