@@ -169,3 +169,10 @@ def test_fast_tier_refits_on_every_row_and_keeps_the_held_out_calibration(
     assert np.array_equal(held_out.calibration, refit.calibration)
     assert held_out.thresholds == refit.thresholds
     assert not np.array_equal(held_out.weights, refit.weights)
+
+
+def test_cli_train_help_names_the_extra_to_install() -> None:
+    """Rich markup once swallowed ``[train]``: the help said "needs vigil)"."""
+    result = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0
+    assert "needs vigil[train]" in result.output

@@ -26,6 +26,11 @@ def _walk(command: Any, path: list[str]) -> list[tuple[list[str], Any]]:
     return found
 
 
+def _plain(text: str) -> str:
+    """Help as a reader sees it: ``\\[`` escapes a bracket from Rich markup in the terminal."""
+    return text.replace("\\[", "[")
+
+
 def _rows(command: Any, ctx: Any) -> list[str]:
     rows = []
     for param in command.get_params(ctx):
@@ -33,9 +38,9 @@ def _rows(command: Any, ctx: Any) -> list[str]:
             if param.hidden or "--help" in param.opts:
                 continue
             names = ", ".join(f"`{n}`" for n in [*param.opts, *param.secondary_opts])
-            rows.append(f"| {names} | {(param.help or '').replace('|', '/')} |")
+            rows.append(f"| {names} | {_plain(param.help or '').replace('|', '/')} |")
         elif param.param_type_name == "argument":
-            described = getattr(param, "help", None) or ""
+            described = _plain(getattr(param, "help", None) or "")
             rows.append(f"| `{(param.name or '').upper()}` | argument: {described} |")
     return rows
 
@@ -48,7 +53,7 @@ def render_reference() -> str:
         usage = command.get_usage(ctx).replace("Usage: ", "")
         lines = [f"## `{' '.join(path)}`\n", f"```\n{usage}\n```\n"]
         if command.help:
-            lines.append(command.help.strip() + "\n")
+            lines.append(_plain(command.help).strip() + "\n")
         rows = _rows(command, ctx)
         if rows:
             lines.append("| option | meaning |\n| --- | --- |\n" + "\n".join(rows) + "\n")

@@ -21,7 +21,7 @@ def train(
     tier: str = typer.Option(
         "fast",
         "--tier",
-        help="fast or accurate (fine-tunes a transformer on the CPU: needs vigil[train]).",
+        help="fast or accurate (fine-tunes a transformer on the CPU: needs vigil\\[train]).",
     ),
     seed: int = typer.Option(13, "--seed", help="Seed for every random choice."),
     review: list[Path] = typer.Option(
