@@ -3,11 +3,13 @@ macro-F1 for the fast and accurate tiers and a TF-IDF + logistic regression base
 this run; posts per second of `vigil scan` end to end on 1 and 2 cores.
 
     python benchmarks/detection.py --data-dir ../shared/data [--model DIR] [--speed-lines 100000]
-        [--accurate-speed-lines 10000] [--skip-speed]
+        [--accurate-speed-lines 10000] [--skip-speed] [--without-patterns]
 
 ``--model`` adds a model folder written by ``vigil train`` (e.g. one trained on every set);
 the shipped default model is always measured. The accurate tier includes the fine-tuned
-transformer where the folder has one (``transformer/``). Prints one table per measurement.
+transformer where the folder has one (``transformer/``). ``--without-patterns`` scores every
+tier with the lexicons' target + predicate patterns switched off (the "before" of a pattern
+change; speed is measured as shipped). Prints one table per measurement.
 """
 
 from __future__ import annotations
@@ -56,8 +58,15 @@ def baseline(train: list[Example], dev: list[Example]) -> dict[str, tuple[float,
     return out
 
 
-def tier_scores(tier: str, model: Path, dev: list[Example]) -> dict[str, tuple[float, float]]:
+def tier_scores(
+    tier: str, model: Path, dev: list[Example], *, patterns: bool = True
+) -> dict[str, tuple[float, float]]:
     detector = load_detector(tier, model)
+    if not patterns:
+        without = getattr(detector, "without_patterns", None)
+        if without is None:
+            raise SystemExit(f"the {tier} tier has no lexicon patterns to switch off")
+        detector = without()
     results = detector.predict([e.text for e in dev])
     out: dict[str, tuple[float, float]] = {}
     for name in sorted({e.dataset for e in dev}):
@@ -188,6 +197,9 @@ def main() -> None:
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true", help="the speed table only")
     parser.add_argument("--fast-only", action="store_true", help="speed: fast tier and TF-IDF")
+    parser.add_argument(
+        "--without-patterns", action="store_true", help="quality with the patterns off"
+    )
     args = parser.parse_args()
     train = load_shared(args.data_dir, "train")
     dev = load_shared(args.data_dir, "dev")
@@ -203,7 +215,8 @@ def main() -> None:
         for tier in ("fast", "accurate"):
             if tier == "accurate" and not (path / "accurate" / "model.json").is_file():
                 continue
-            columns[column(tier, label, path)] = tier_scores(tier, path, dev)
+            name = column(tier, label, path) + (", patterns off" if args.without_patterns else "")
+            columns[name] = tier_scores(tier, path, dev, patterns=not args.without_patterns)
     names = sorted({n for col in columns.values() for n in col})
     langs = {e.dataset: e.lang for e in dev}
     head = "| dataset | lang | ships | " + " | ".join(f"{c} F1 / macro-F1" for c in columns)
