@@ -86,6 +86,7 @@ def lexicon() -> Lexicon:
         ("I know where you live", "en", "I know where you live", "threat"),
         ("send nudes now", "en", "send nudes", "ncii"),
         ("김치녀들은 다 그래", "ko", "김치녀", "sexist_abuse"),
+        ("또 꽃뱀 짓이네", "ko", "꽃뱀", "sexist_abuse"),
         ("dasar lonte", "id", "dasar lonte", "sexist_abuse"),
         ("sale pute", "fr", "sale pute", "sexist_abuse"),
         ("kurvo jedna", "sh", "kurvo", "sexist_abuse"),
@@ -104,6 +105,15 @@ def test_hits_point_at_the_original_text(
 
 def test_no_hit_in_clean_text(lexicon: Lexicon) -> None:
     assert lexicon.match(["the weather is lovely", ""], ["en", "en"]) == [[], []]
+
+
+def test_korean_substrings_inside_ordinary_words_are_left_out(lexicon: Lexicon) -> None:
+    """Korean terms match inside words, so a slur that is also part of an ordinary word
+    (한녀 in 한녀석, "one guy") is listed only in forms that cannot be (한녀충, 한녀들)."""
+    texts = ["한녀석이 어제 왔어", "한녀충들 또 시작이네"]
+    plain, slur = lexicon.match(texts, ["ko", "ko"])
+    assert plain == []
+    assert [h.text for h in slur] == ["한녀충"]
 
 
 def test_shipped_lexicons_cover_the_languages(lexicon: Lexicon) -> None:
