@@ -88,6 +88,7 @@ def lexicon() -> Lexicon:
         ("김치녀들은 다 그래", "ko", "김치녀", "sexist_abuse"),
         ("또 꽃뱀 짓이네", "ko", "꽃뱀", "sexist_abuse"),
         ("dasar lonte", "id", "dasar lonte", "sexist_abuse"),
+        ("dasar pelakor gak tau malu", "id", "pelakor", "sexist_abuse"),
         ("sale pute", "fr", "sale pute", "sexist_abuse"),
         ("kurvo jedna", "sh", "kurvo", "sexist_abuse"),
         ("ти си курва", "mk", "курва", "sexist_abuse"),
@@ -105,6 +106,14 @@ def test_hits_point_at_the_original_text(
 
 def test_no_hit_in_clean_text(lexicon: Lexicon) -> None:
     assert lexicon.match(["the weather is lovely", ""], ["en", "en"]) == [[], []]
+
+
+def test_indonesian_jalang_needs_a_word_for_a_woman(lexicon: Lexicon) -> None:
+    """"jalang" is also "wild": Chairil Anwar's "Aku ini binatang jalang" is no insult."""
+    texts = ["Aku ini binatang jalang dari kumpulannya terbuang", "dasar perempuan jalang"]
+    poem, insult = lexicon.match(texts, ["id", "id"])
+    assert poem == []
+    assert {h.text for h in insult} == {"perempuan jalang"}
 
 
 def test_korean_substrings_inside_ordinary_words_are_left_out(lexicon: Lexicon) -> None:
