@@ -109,7 +109,7 @@ def test_no_hit_in_clean_text(lexicon: Lexicon) -> None:
 
 
 def test_indonesian_jalang_needs_a_word_for_a_woman(lexicon: Lexicon) -> None:
-    """"jalang" is also "wild": Chairil Anwar's "Aku ini binatang jalang" is no insult."""
+    """ "jalang" is also "wild": Chairil Anwar's "Aku ini binatang jalang" is no insult."""
     texts = ["Aku ini binatang jalang dari kumpulannya terbuang", "dasar perempuan jalang"]
     poem, insult = lexicon.match(texts, ["id", "id"])
     assert poem == []
