@@ -3,13 +3,16 @@ macro-F1 for the fast and accurate tiers and a TF-IDF + logistic regression base
 this run; posts per second of `vigil scan` end to end on 1 and 2 cores.
 
     python benchmarks/detection.py --data-dir ../shared/data [--model DIR] [--speed-lines 100000]
-        [--accurate-speed-lines 10000] [--skip-speed] [--without-patterns]
+        [--accurate-speed-lines 10000] [--skip-speed] [--without-patterns] [--repeat 3]
 
 ``--model`` adds a model folder written by ``vigil train`` (e.g. one trained on every set);
 the shipped default model is always measured. The accurate tier includes the fine-tuned
 transformer where the folder has one (``transformer/``). ``--without-patterns`` scores every
 tier with the lexicons' target + predicate patterns switched off (the "before" of a pattern
-change; speed is measured as shipped). Prints one table per measurement.
+change; speed is measured as shipped). Every speed figure is the median of ``--repeat`` runs
+(this machine's speed drifts with other work on it, ±10 % within an hour), with the range on
+standard error, and the fast tier's ratio to the TF-IDF baseline timed in the same run.
+Prints one table per measurement.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,18 +81,21 @@ def tier_scores(
     return out
 
 
-def speed(lines: int, texts: list[str], model: Path, tier: str) -> dict[int, tuple[float, float]]:
-    """Posts per second of `vigil scan` end to end (process start included) and the largest
-    resident set of its main process, in MB (GNU time's %M), on 1 and 2 cores."""
+def speed(
+    lines: int, texts: list[str], model: Path, tier: str, repeat: int
+) -> dict[int, tuple[list[float], float]]:
+    """Posts per second of `vigil scan` end to end (process start included), one figure per
+    run, and the largest resident set of its main process over the runs, in MB (GNU time's
+    %M), on 1 and 2 cores."""
     rng = random.Random(0)
-    out: dict[int, tuple[float, float]] = {}
+    out: dict[int, tuple[list[float], float]] = {1: ([], 0.0), 2: ([], 0.0)}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "posts.jsonl"
         with src.open("w", encoding="utf-8") as f:
             for i in range(lines):
                 f.write(json.dumps({"id": i, "text": rng.choice(texts)}, ensure_ascii=False) + "\n")
         vigil = [str(Path(sys.executable).with_name("vigil"))]
-        for cores in (1, 2):
+        for cores in [c for _ in range(repeat) for c in (1, 2)]:
             cpus = ",".join(str(c) for c in sorted(os.sched_getaffinity(0))[:cores])
             cmd = [
                 "taskset",
@@ -115,11 +122,14 @@ def speed(lines: int, texts: list[str], model: Path, tier: str) -> dict[int, tup
             subprocess.run([*timer, *cmd] if has_timer else cmd, check=True, capture_output=True)
             elapsed = time.perf_counter() - started
             rss = int(rss_file.read_text().split()[-1]) / 1024 if has_timer else float("nan")
-            out[cores] = (lines / elapsed, rss)
+            rates, peak = out[cores]
+            out[cores] = ([*rates, lines / elapsed], max(peak, rss))
     return out
 
 
-def tfidf_speed(lines: int, texts: list[str], train: list[Example]) -> dict[int, float]:
+def tfidf_speed(
+    lines: int, texts: list[str], train: list[Example], repeat: int
+) -> dict[int, list[float]]:
     """The same job with a scikit-learn TF-IDF (words 1-2 + characters 2-5) + logistic
     regression pipeline, fitted first on 20,000 training posts (not timed): read the JSONL,
     score, write one JSON line per post; on 1 core, and on 2 with a forked process per core."""
@@ -140,7 +150,7 @@ def tfidf_speed(lines: int, texts: list[str], train: list[Example]) -> dict[int,
         LogisticRegression(C=4, max_iter=2000, class_weight="balanced"),
     ).fit([e.text for e in rows], [e.labels[SEXIST_ABUSE] for e in rows])
     cpus = sorted(os.sched_getaffinity(0))
-    out: dict[int, float] = {}
+    out: dict[int, list[float]] = {1: [], 2: []}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "posts.jsonl"
         rng = random.Random(0)
@@ -148,7 +158,7 @@ def tfidf_speed(lines: int, texts: list[str], train: list[Example]) -> dict[int,
             for i in range(lines):
                 f.write(json.dumps({"id": i, "text": rng.choice(texts)}, ensure_ascii=False) + "\n")
         try:
-            for cores in (1, 2):
+            for cores in [c for _ in range(repeat) for c in (1, 2)]:
                 os.sched_setaffinity(0, cpus[:cores])
                 started = time.perf_counter()
                 raw = src.read_bytes().splitlines()
@@ -159,7 +169,7 @@ def tfidf_speed(lines: int, texts: list[str], train: list[Example]) -> dict[int,
                     with multiprocessing.get_context("fork").Pool(cores) as pool:
                         data = pool.map(_tfidf_chunk, chunks)
                 (Path(tmp) / "out.jsonl").write_bytes(b"".join(data))
-                out[cores] = lines / (time.perf_counter() - started)
+                out[cores].append(lines / (time.perf_counter() - started))
         finally:
             os.sched_setaffinity(0, cpus)
     return out
@@ -200,6 +210,7 @@ def main() -> None:
     parser.add_argument(
         "--without-patterns", action="store_true", help="quality with the patterns off"
     )
+    parser.add_argument("--repeat", type=int, default=3, help="speed runs per figure (median)")
     args = parser.parse_args()
     train = load_shared(args.data_dir, "train")
     dev = load_shared(args.data_dir, "dev")
@@ -242,10 +253,9 @@ def speed_table(
     models: list[tuple[str, Path]],
 ) -> None:
     print(f"# load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
-    print("| tier (model) | posts | posts/s, 1 core | posts/s, 2 cores | max RSS, MB |")
-    print("| --- | --- | ---: | ---: | ---: |")
     mixed = [e.text for e in dev]
     english = [e.text for e in dev if e.lang == "en"]
+    rows: list[tuple[str, str, dict[int, list[float]], float]] = []
     for label, path in models[:1]:
         runs = [
             ("fast", "dev, all languages", mixed, args.speed_lines),
@@ -255,18 +265,33 @@ def speed_table(
         if args.fast_only:
             runs = runs[:1]
         for tier, which, texts, lines in runs:
-            s = speed(lines, texts, path, tier)
-            name = column(tier, label, path)
-            rss = max(s[1][1], s[2][1])
-            print(
-                f"| {name} | {which} ({lines:,}) | {s[1][0]:,.0f} | {s[2][0]:,.0f} | {rss:,.0f} |"
-            )
-    t = tfidf_speed(args.speed_lines, mixed, train)
+            measured = speed(lines, texts, path, tier, args.repeat)
+            rates = {cores: measured[cores][0] for cores in (1, 2)}
+            rss = max(measured[1][1], measured[2][1])
+            rows.append((column(tier, label, path), f"{which} ({lines:,})", rates, rss))
+    t = tfidf_speed(args.speed_lines, mixed, train, args.repeat)
+    baseline_rate = statistics.median(t[2])
+    print(
+        "| tier (model) | posts | posts/s, 1 core | posts/s, 2 cores | × TF-IDF, 2 cores "
+        "| max RSS, MB |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for name, which, rates, rss in rows:
+        one, two = statistics.median(rates[1]), statistics.median(rates[2])
+        ratio = two / baseline_rate
+        print(f"| {name} | {which} | {one:,.0f} | {two:,.0f} | {ratio:.1f} | {rss:,.0f} |")
+        print(f"# {name}, {which}: runs {_runs(rates)}", file=sys.stderr)
     print(
         f"| scikit-learn TF-IDF + LR (same job, fitted on train) | dev, all languages "
-        f"({args.speed_lines:,}) | {t[1]:,.0f} | {t[2]:,.0f} | – |"
+        f"({args.speed_lines:,}) | {statistics.median(t[1]):,.0f} | {baseline_rate:,.0f} "
+        "| 1.0 | – |"
     )
+    print(f"# TF-IDF + LR: runs {_runs(t)}", file=sys.stderr)
     print(f"# load average after: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+
+
+def _runs(rates: dict[int, list[float]]) -> str:
+    return "; ".join(f"{c} core(s) " + " / ".join(f"{r:,.0f}" for r in rates[c]) for c in (1, 2))
 
 
 if __name__ == "__main__":
