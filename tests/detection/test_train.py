@@ -176,3 +176,15 @@ def test_cli_train_help_names_the_extra_to_install() -> None:
     result = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "300"})
     assert result.exit_code == 0
     assert "needs vigil[train]" in result.output
+
+
+def test_cli_train_epochs_are_checked_before_any_work(tmp_path: Path) -> None:
+    """--epochs is the transformer's: refused for the fast tier and below 1, at once."""
+    runner = CliRunner()
+    for args in (["--epochs", "2"], ["--tier", "accurate", "--epochs", "0"]):
+        result = runner.invoke(
+            app, ["train", "--data-dir", str(tmp_path), "--out", str(tmp_path / "m"), *args]
+        )
+        assert result.exit_code == 2, result.output
+        assert "--epochs" in result.output
+        assert not (tmp_path / "m").exists()

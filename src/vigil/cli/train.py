@@ -24,6 +24,11 @@ def train(
         help="fast or accurate (fine-tunes a transformer on the CPU: needs vigil\\[train]).",
     ),
     seed: int = typer.Option(13, "--seed", help="Seed for every random choice."),
+    epochs: int | None = typer.Option(
+        None,
+        "--epochs",
+        help="Accurate tier: epochs of fine-tuning (default 3, ~6 minutes each on 2 cores).",
+    ),
     review: list[Path] = typer.Option(
         [], "--review", help="Review-queue export (scan JSONL + label); repeatable."
     ),
@@ -32,8 +37,13 @@ def train(
     ),
 ) -> None:
     """Train a model; print per-dataset dev scores. Nothing is pickled."""
+    from vigil.detection.training.finetune import TransformerConfig
     from vigil.detection.training.train import train_model
 
+    if epochs is not None and tier != "accurate":
+        raise InvalidInput("--epochs applies to --tier accurate only", field="--epochs")
+    if epochs is not None and epochs < 1:
+        raise InvalidInput("--epochs must be at least 1", field="--epochs")
     if data_dir is None and os.environ.get("VIGIL_DATA_DIR"):
         data_dir = Path(os.environ["VIGIL_DATA_DIR"])
     if data_dir is None and not review:
@@ -46,6 +56,7 @@ def train(
         seed=seed,
         reviews=list(review),
         redistributable_only=redistributable_only,
+        transformer=TransformerConfig(seed=seed, epochs=epochs) if epochs else True,
     )
     typer.echo(f"model written to {report.out} ({report.n_train} examples, {report.seconds} s)")
     if report.dev:
