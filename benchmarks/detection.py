@@ -83,12 +83,13 @@ def tier_scores(
 
 def speed(
     lines: int, texts: list[str], model: Path, tier: str, repeat: int
-) -> dict[int, tuple[list[float], float]]:
+) -> tuple[dict[int, list[float]], float]:
     """Posts per second of `vigil scan` end to end (process start included), one figure per
     run, and the largest resident set of its main process over the runs, in MB (GNU time's
     %M), on 1 and 2 cores."""
     rng = random.Random(0)
-    out: dict[int, tuple[list[float], float]] = {1: ([], 0.0), 2: ([], 0.0)}
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    peak = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "posts.jsonl"
         with src.open("w", encoding="utf-8") as f:
@@ -122,9 +123,9 @@ def speed(
             subprocess.run([*timer, *cmd] if has_timer else cmd, check=True, capture_output=True)
             elapsed = time.perf_counter() - started
             rss = int(rss_file.read_text().split()[-1]) / 1024 if has_timer else float("nan")
-            rates, peak = out[cores]
-            out[cores] = ([*rates, lines / elapsed], max(peak, rss))
-    return out
+            rates[cores].append(lines / elapsed)
+            peak = max(peak, rss)
+    return rates, peak
 
 
 def tfidf_speed(
@@ -212,6 +213,8 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="speed runs per figure (median)")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     train = load_shared(args.data_dir, "train")
     dev = load_shared(args.data_dir, "dev")
     if args.skip_quality:
@@ -265,9 +268,7 @@ def speed_table(
         if args.fast_only:
             runs = runs[:1]
         for tier, which, texts, lines in runs:
-            measured = speed(lines, texts, path, tier, args.repeat)
-            rates = {cores: measured[cores][0] for cores in (1, 2)}
-            rss = max(measured[1][1], measured[2][1])
+            rates, rss = speed(lines, texts, path, tier, args.repeat)
             rows.append((column(tier, label, path), f"{which} ({lines:,})", rates, rss))
     t = tfidf_speed(args.speed_lines, mixed, train, args.repeat)
     baseline_rate = statistics.median(t[2])
