@@ -109,6 +109,4 @@ def test_links_handles_and_placeholders_do_not_decide(compiled: bool) -> None:
 
 def test_a_post_about_urls_keeps_its_language(langid: LanguageIdentifier) -> None:
     """It starts with "U", so its sample is cleaned: taking "URL" out must leave English."""
-    assert langid.identify(["URL of her profile please, I will find where she lives"]) == [
-        "en"
-    ]
+    assert langid.identify(["URL of her profile please, I will find where she lives"]) == ["en"]
