@@ -93,6 +93,10 @@ def lexicon() -> Lexicon:
         ("kurvo jedna", "sh", "kurvo", "sexist_abuse"),
         ("ти си курва", "mk", "курва", "sexist_abuse"),
         ("يا شرموطة", "ar", "شرموط", "sexist_abuse"),
+        ("შე როსკიპო", "ka", "როსკიპ", "sexist_abuse"),
+        ("თუ არ გადაიხდი, შენს ფოტოებს გავავრცელებ", "ka", "ფოტოებს გავავრცელებ", "sextortion"),
+        ("გამოგზავნე შიშველი ფოტოები", "ka", "შიშველი ფოტო", "ncii"),
+        ("ვიცი სად ცხოვრობ, მოგკლავ", "ka", "მოგკლავ", "threat"),
     ],
 )
 def test_hits_point_at_the_original_text(
