@@ -52,9 +52,47 @@ def test_order_empty_and_very_long_texts(model: TransformerModel) -> None:
     together = model.logits(texts)
     alone = np.vstack([model.logits([t]) for t in texts])
     assert together.shape == (4, len(model.heads)) and np.isfinite(together).all()
-    # int8 dynamic quantisation scales activations per batch: close, not bit-equal.
-    assert np.abs(together - alone).max() < 0.5
+    np.testing.assert_array_equal(together, alone)
     assert model.logits([]).shape == (0, len(model.heads))
+
+
+def test_a_posts_score_does_not_depend_on_its_batch_mates() -> None:
+    """Dynamic int8 quantisation scales each call's activations by their range: scored in one
+    batch, a post moved with its neighbours (by up to 1.2 in logit on the EDOS dev set). Each
+    post now runs alone, also on the two-thread pool."""
+    model = TransformerModel.load(SHIPPED, threads=2)
+    post = "she only got the job because she slept with the boss"
+    neighbours = [
+        "",
+        "ok",
+        "WOMEN ARE PROPERTY!!! " * 6,
+        "the council meets on tuesday to discuss the new bus timetable for the north of town",
+    ]
+    alone = model.logits([post])[0]
+    for k in range(len(neighbours) + 1):
+        batch = [*neighbours[:k], post, *neighbours[k:]]
+        np.testing.assert_array_equal(model.logits(batch)[k], alone)
+
+
+def test_explanations_name_the_words_the_transformer_read(model: TransformerModel) -> None:
+    post = "honestly women are too stupid to be allowed to drive a car"
+    (spans,) = model.explain([post], "gbv")
+    assert spans and all(s.source == "transformer" for s in spans)
+    assert all(post[s.start : s.end] == s.text and s.weight >= 0.02 for s in spans)
+    assert [s.weight for s in spans] == sorted((s.weight for s in spans), reverse=True)
+    assert "women" in spans[0].text  # taking "women" out changes the most
+    # Reproducible whatever is explained beside it; nothing to explain without words.
+    again = model.explain(["", "!!!", "ok then", post], "gbv")
+    assert again[:2] == [[], []] and again[3] == spans
+
+
+def test_a_long_posts_explanation_stays_within_what_the_model_reads(
+    model: TransformerModel,
+) -> None:
+    post = "women are stupid " + "and the weather was fine today " * 60
+    (spans,) = model.explain([post], "gbv", limit=20)
+    assert spans and max(s.end for s in spans) < model.max_len * 8
+    assert len(spans) <= 12  # at most EXPLAIN_PARTS runs of words, one model call each
 
 
 def test_languages_without_weight_never_reach_the_transformer(
@@ -85,6 +123,38 @@ def test_accurate_tier_flags_with_per_language_thresholds(detector: AccurateDete
     assert detector._threshold("sexist_abuse", "en") == detector._transformer.threshold(
         "sexist_abuse", "en"
     )
+
+
+def test_where_the_transformer_decided_its_reasons_are_shown(
+    detector: AccurateDetector,
+) -> None:
+    """Flagged posts the n-gram models alone would have left under the threshold are explained
+    by the transformer (occlusion); the others keep the n-gram words."""
+    from vigil.detection.taxonomy import GBV
+
+    explaining = AccurateDetector().load()
+    posts = [
+        "girls like her should stay quiet and let the men decide",
+        "she is just another gold digger looking for a rich husband",
+        "typical female logic, crying until she gets her way",
+        "females can't handle real responsibility",
+        "no man wants a woman who has been with half the town",
+        "she only got promoted because she flirts with the manager",
+    ]
+    results = explaining.predict(posts)
+    first, second = detector._model, detector._second
+    assert first is not None and second is not None
+    k = first.heads.index(GBV)
+    ngram = (first.probabilities(posts)[:, k] + second.probabilities(posts)[:, k]) / 2
+    kinds = set()
+    for result, p in zip(results, ngram.tolist(), strict=True):
+        if not result.gbv:
+            continue
+        decided = p < detector._threshold(GBV, result.lang)
+        sources = {s.source for s in result.explanation}
+        assert ("transformer" in sources) == decided, (result, p)
+        kinds.add(decided)
+    assert kinds == {True, False}  # both kinds are among the posts
 
 
 def test_broken_folders_fail_clearly(tmp_path: Path) -> None:

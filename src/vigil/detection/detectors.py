@@ -79,6 +79,11 @@ class _Pipeline(Detector):
             return None
         return self._model.probabilities(texts)
 
+    def _model_spans(self, texts: list[str], langs: list[str]) -> list[list[Span]]:
+        """The model's reasons for flagging each of ``texts`` (all flagged)."""
+        assert self._model is not None
+        return self._model.explain(texts, GBV)
+
     def without_patterns(self) -> Self:
         """This detector with the lexicon patterns switched off (the models, word lists and
         thresholds shared): what ``benchmarks/functional.py --without-patterns`` measures."""
@@ -189,7 +194,7 @@ class _Pipeline(Detector):
         heads = self._model.heads if self._model is not None else []
         if self.explain and self._model is not None and GBV in heads:
             todo = [i for i in range(n) if gbv[i] and texts[i]]
-            spans_by_text = self._model.explain([texts[i] for i in todo], GBV)
+            spans_by_text = self._model_spans([texts[i] for i in todo], [langs[i] for i in todo])
             for i, model_spans in zip(todo, spans_by_text, strict=True):
                 results[i].explanation = _merge(model_spans, results[i].explanation)
         return results
@@ -279,6 +284,29 @@ class AccurateDetector(FastDetector):
             w = share[rows, None]
             ngram[rows] = w * p + (1 - w) * ngram[rows]
         return ngram
+
+    def _model_spans(self, texts: list[str], langs: list[str]) -> list[list[Span]]:
+        """Where the transformer decided (the n-gram models alone stay under the threshold),
+        its own reasons replace theirs: the words whose removal lowers its probability."""
+        spans = super()._model_spans(texts, langs)
+        if self._transformer is None or self._second is None or self._model is None:
+            return spans
+        rows = [i for i, lang in enumerate(langs) if self._transformer.weight(lang) > 0]
+        if not rows:
+            return spans
+        k = self._model.heads.index(GBV)
+        sub = [texts[i] for i in rows]
+        ngram = (self._model.probabilities(sub)[:, k] + self._second.probabilities(sub)[:, k]) / 2
+        decided = [
+            i
+            for i, p in zip(rows, ngram.tolist(), strict=True)
+            if p < self._threshold(GBV, langs[i])
+        ]
+        deep = self._transformer.explain([texts[i] for i in decided], GBV)
+        for i, found in zip(decided, deep, strict=True):
+            if found:
+                spans[i] = found
+        return spans
 
     def _threshold(self, head: str, lang: str) -> float:
         if self._transformer is not None and head in self._transformer.heads:
