@@ -47,6 +47,9 @@ def _patterns(lexicon: Lexicon, text: str, lang: str = "und") -> list[tuple[str,
         ("كل ما أشوف النساء أحس بالاشمئزاز", "النساء أحس بالاشمئزاز", "sexist_abuse"),
         # A threat's verb may come in the next clause of the sentence.
         ("Si je croise ces femmes, je vais les frapper", "femmes, je vais les frapper", "threat"),
+        # Georgian stems take their case endings (ქალებ-ს: "women", dative).
+        ("ფემინისტები სულელები არიან", "ფემინისტები სულელები", "sexist_abuse"),
+        ("ქალებს ცემა სჭირდებათ", "ქალებს ცემა სჭირდებათ", "threat"),
     ],
 )
 def test_hostile_sentences_hit(lexicon: Lexicon, text: str, span: str, category: str) -> None:
@@ -77,6 +80,8 @@ def test_hostile_sentences_hit(lexicon: Lexicon, text: str, span: str, category:
         "Je déteste les lundis.",  # no target
         "Les femmes sont brillantes.",  # no predicate
         "J'adore les femmes",
+        "ქალები არ არიან სულელები",  # Georgian: "women are not stupid"
+        "სექსიზმია თქმა, რომ ქალები სულელები არიან",  # "it is sexism to say women are stupid"
     ],
 )
 def test_what_defends_or_reports_does_not_hit(lexicon: Lexicon, text: str) -> None:
