@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from vigil.detection import AccurateDetector, default_model_dir
-from vigil.detection.transformer import TransformerModel
+from vigil.detection.transformer import EXPLAIN_PARTS, TransformerModel
 from vigil.errors import ConfigurationError
 
 SHIPPED = default_model_dir() / "transformer"
@@ -92,7 +92,7 @@ def test_a_long_posts_explanation_stays_within_what_the_model_reads(
     post = "women are stupid " + "and the weather was fine today " * 60
     (spans,) = model.explain([post], "gbv", limit=20)
     assert spans and max(s.end for s in spans) < model.max_len * 8
-    assert len(spans) <= 12  # at most EXPLAIN_PARTS runs of words, one model call each
+    assert len(spans) <= EXPLAIN_PARTS  # runs of words, one model call each
 
 
 def test_languages_without_weight_never_reach_the_transformer(
@@ -128,8 +128,8 @@ def test_accurate_tier_flags_with_per_language_thresholds(detector: AccurateDete
 def test_where_the_transformer_decided_its_reasons_are_shown(
     detector: AccurateDetector,
 ) -> None:
-    """Flagged posts the n-gram models alone would have left under the threshold are explained
-    by the transformer (occlusion); the others keep the n-gram words."""
+    """Flagged posts that neither the n-gram models alone nor a lexicon or pattern hit explain
+    are explained by the transformer (occlusion); the others keep their n-gram words."""
     from vigil.detection.taxonomy import GBV
 
     explaining = AccurateDetector().load()
@@ -138,8 +138,8 @@ def test_where_the_transformer_decided_its_reasons_are_shown(
         "she is just another gold digger looking for a rich husband",
         "typical female logic, crying until she gets her way",
         "females can't handle real responsibility",
-        "no man wants a woman who has been with half the town",
-        "she only got promoted because she flirts with the manager",
+        "a woman's opinion is worth nothing in this house",
+        "women in tech are diversity hires",
     ]
     results = explaining.predict(posts)
     first, second = detector._model, detector._second
@@ -150,8 +150,9 @@ def test_where_the_transformer_decided_its_reasons_are_shown(
     for result, p in zip(results, ngram.tolist(), strict=True):
         if not result.gbv:
             continue
-        decided = p < detector._threshold(GBV, result.lang)
         sources = {s.source for s in result.explanation}
+        ruled = any(src.startswith(("lexicon", "pattern")) for src in sources)
+        decided = p < detector._threshold(GBV, result.lang) and not ruled
         assert ("transformer" in sources) == decided, (result, p)
         kinds.add(decided)
     assert kinds == {True, False}  # both kinds are among the posts

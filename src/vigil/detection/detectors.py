@@ -79,8 +79,11 @@ class _Pipeline(Detector):
             return None
         return self._model.probabilities(texts)
 
-    def _model_spans(self, texts: list[str], langs: list[str]) -> list[list[Span]]:
-        """The model's reasons for flagging each of ``texts`` (all flagged)."""
+    def _model_spans(
+        self, texts: list[str], langs: list[str], ruled: list[bool]
+    ) -> list[list[Span]]:
+        """The model's reasons for flagging each of ``texts`` (all flagged); ``ruled``: the
+        text has lexicon or pattern hits, which explain it already."""
         assert self._model is not None
         return self._model.explain(texts, GBV)
 
@@ -194,7 +197,11 @@ class _Pipeline(Detector):
         heads = self._model.heads if self._model is not None else []
         if self.explain and self._model is not None and GBV in heads:
             todo = [i for i in range(n) if gbv[i] and texts[i]]
-            spans_by_text = self._model_spans([texts[i] for i in todo], [langs[i] for i in todo])
+            spans_by_text = self._model_spans(
+                [texts[i] for i in todo],
+                [langs[i] for i in todo],
+                [bool(results[i].explanation) for i in todo],
+            )
             for i, model_spans in zip(todo, spans_by_text, strict=True):
                 results[i].explanation = _merge(model_spans, results[i].explanation)
         return results
@@ -285,13 +292,18 @@ class AccurateDetector(FastDetector):
             ngram[rows] = w * p + (1 - w) * ngram[rows]
         return ngram
 
-    def _model_spans(self, texts: list[str], langs: list[str]) -> list[list[Span]]:
-        """Where the transformer decided (the n-gram models alone stay under the threshold),
-        its own reasons replace theirs: the words whose removal lowers its probability."""
-        spans = super()._model_spans(texts, langs)
+    def _model_spans(
+        self, texts: list[str], langs: list[str], ruled: list[bool]
+    ) -> list[list[Span]]:
+        """Where the transformer decided alone (no lexicon or pattern hit, and the n-gram models
+        stay under the threshold), its own reasons replace the n-gram words: the words whose
+        removal lowers its probability most. Each costs ~9 model calls, so only there."""
+        spans = super()._model_spans(texts, langs, ruled)
         if self._transformer is None or self._second is None or self._model is None:
             return spans
-        rows = [i for i, lang in enumerate(langs) if self._transformer.weight(lang) > 0]
+        rows = [
+            i for i, lang in enumerate(langs) if not ruled[i] and self._transformer.weight(lang) > 0
+        ]
         if not rows:
             return spans
         k = self._model.heads.index(GBV)

@@ -29,7 +29,7 @@ FORMAT: Final = "vigil-transformer/1"
 CHARS_PER_TOKEN: Final = 8
 #: An explanation takes a post's words out one at a time, in at most this many runs of words
 #: (one model call each, all in one batch).
-EXPLAIN_PARTS: Final = 12
+EXPLAIN_PARTS: Final = 8
 #: A run of words counts as a reason when taking it out lowers the probability this much.
 EXPLAIN_MIN_DROP: Final = 0.02
 _WORD: Final = re.compile(r"\w+(?:['’]\w+)*")
