@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from vigil.cli.main import app
 from vigil.detection import load_detector
+from vigil.detection.training.contrast import contrast_examples
 from vigil.detection.training.fit import FitConfig
 from vigil.detection.training.train import train_model
 
@@ -103,6 +104,19 @@ def test_cli_train_and_scan_with_the_model(tmp_path: Path) -> None:
     result = runner.invoke(app, ["scan", str(posts), "--model", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["id"] == 1
+
+
+def test_cli_train_adds_contrast_examples_when_asked(tmp_path: Path) -> None:
+    make_edos(tmp_path / "data", 60, seed=6)
+    runner = CliRunner()
+    base = ["train", "--data-dir", str(tmp_path / "data"), "--seed", "1"]
+    with_them = runner.invoke(app, [*base, "--out", str(tmp_path / "a"), "--contrast"])
+    without = runner.invoke(app, [*base, "--out", str(tmp_path / "b")])
+    assert with_them.exit_code == 0 and without.exit_code == 0, without.output
+    assert f"({60 + len(contrast_examples())} examples" in with_them.stdout
+    assert "(60 examples" in without.stdout
+    card = json.loads((tmp_path / "a" / "model.json").read_text("utf-8"))
+    assert "vigil_contrast" in card["meta"]["trained_on"]
 
 
 def test_cli_train_without_data_fails_clearly(tmp_path: Path) -> None:

@@ -35,6 +35,12 @@ def train(
     redistributable_only: bool = typer.Option(
         False, "--redistributable-only", help="Only sets whose license allows shipping the model."
     ),
+    contrast: bool = typer.Option(
+        False,
+        "--contrast",
+        help="Add Vigil's contrast examples (kind, neutral and counter-speech posts about "
+        "women): fewer such posts flagged, but less recall (docs/model-card.md).",
+    ),
 ) -> None:
     """Train a model; print per-dataset dev scores. Nothing is pickled."""
     from vigil.detection.training.finetune import TransformerConfig
@@ -57,6 +63,7 @@ def train(
         reviews=list(review),
         redistributable_only=redistributable_only,
         transformer=TransformerConfig(seed=seed, epochs=epochs) if epochs else True,
+        with_contrast=contrast,
     )
     typer.echo(f"model written to {report.out} ({report.n_train} examples, {report.seconds} s)")
     if report.dev:

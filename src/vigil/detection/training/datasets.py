@@ -33,6 +33,9 @@ class Example:
     dataset: str
     split: str
     labels: dict[str, int] = field(default_factory=dict)
+    #: Written by us, not sampled from posts (``contrast.py``): always fitted on, never used
+    #: to calibrate or choose thresholds, which must reflect real posts.
+    synthetic: bool = False
 
 
 @dataclass(frozen=True)

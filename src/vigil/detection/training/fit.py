@@ -50,18 +50,24 @@ def _labels(examples: Sequence[Example], head: str) -> npt.NDArray[np.int8]:
     return np.array([e.labels.get(head, -1) for e in examples], dtype=np.int8)
 
 
-def calibration_split(n: int, seed: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def calibration_split(
+    examples: Sequence[Example], seed: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(fitting rows, held-out rows): the same split for every model trained with ``seed``,
-    so the accurate tier's ensemble is tuned on rows none of its models was fitted on."""
-    order = np.random.default_rng(seed).permutation(n)
-    n_cal = int(n * CALIBRATION_SHARE)
-    return order[n_cal:], order[:n_cal]
+    so the accurate tier's ensemble is tuned on rows none of its models was fitted on.
+    Synthetic examples are always fitted on; the real ones (first, as ``collect`` orders
+    them) split as they would without them."""
+    real = np.array([i for i, e in enumerate(examples) if not e.synthetic], dtype=np.int64)
+    synthetic = np.array([i for i, e in enumerate(examples) if e.synthetic], dtype=np.int64)
+    order = real[np.random.default_rng(seed).permutation(real.size)]
+    n_cal = int(real.size * CALIBRATION_SHARE)
+    return np.concatenate([order[n_cal:], synthetic]), order[:n_cal]
 
 
 def fit_linear(train: Sequence[Example], config: FitConfig) -> LinearModel:
     hasher = Hasher(config.bits, config.char_orders, config.word_orders)
     heads = [h for h in LEARNED if np.sum(_labels(train, h) >= 0) >= MIN_EXAMPLES_PER_HEAD]
-    fit_idx, cal_idx = calibration_split(len(train), config.seed)
+    fit_idx, cal_idx = calibration_split(train, config.seed)
     fit_ex = [train[i] for i in fit_idx]
     cal_ex = [train[i] for i in cal_idx]
     weights, bias = _fit_heads(hasher, heads, fit_ex, config)

@@ -31,7 +31,7 @@ def train_transformer(
     first = LinearModel.load(out)
     second = LinearModel.load(out / "accurate")
     heads = first.heads
-    fit_idx, cal_idx = calibration_split(len(train), fit_config.seed)
+    fit_idx, cal_idx = calibration_split(train, fit_config.seed)
     fit_ex = [train[i] for i in fit_idx.tolist()]
     cal_ex = [train[i] for i in cal_idx.tolist()]
     directory = out / SUBDIR

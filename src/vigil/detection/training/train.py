@@ -13,6 +13,7 @@ import numpy as np
 
 from vigil.detection.base import Result
 from vigil.detection.taxonomy import SEXIST_ABUSE
+from vigil.detection.training import contrast
 from vigil.detection.training.card import write_card
 from vigil.detection.training.datasets import (
     Example,
@@ -49,13 +50,21 @@ class TrainReport:
 
 
 def _license(dataset: str) -> str:
+    if dataset == contrast.DATASET:
+        return contrast.LICENSE
     info = info_for(dataset)
     return info.license if info else "review export (the unit's own data)"
 
 
 def collect(
-    data_dir: Path | None, reviews: list[Path], *, redistributable_only: bool
+    data_dir: Path | None,
+    reviews: list[Path],
+    *,
+    redistributable_only: bool,
+    with_contrast: bool = False,
 ) -> tuple[list[Example], list[Example]]:
+    """Training and dev examples; ``with_contrast`` adds the contrast examples
+    (``contrast.py``) to a run that has data of its own."""
     train: list[Example] = []
     dev: list[Example] = []
     review_files = list(reviews)
@@ -69,6 +78,8 @@ def collect(
         train += load_review_export(path)
     if not train:
         raise InvalidInput("found no training data (dataset folders or review *.jsonl files)")
+    if with_contrast:
+        train += contrast.contrast_examples()
     return train, dev
 
 
@@ -104,9 +115,11 @@ def train_model(
     redistributable_only: bool = False,
     config: FitConfig | None = None,
     transformer: TransformerConfig | bool = True,
+    with_contrast: bool = False,
 ) -> TrainReport:
     """``transformer`` (accurate tier only): True fine-tunes with the default settings, a
-    config with those, False leaves the accurate tier to the two n-gram models."""
+    config with those, False leaves the accurate tier to the two n-gram models.
+    ``with_contrast``: add the contrast examples (``contrast.py``)."""
     from vigil.detection import load_detector
 
     if tier not in TIERS:
@@ -114,7 +127,12 @@ def train_model(
     if tier == "accurate" and transformer is not False:
         require_torch()  # before minutes of n-gram fitting, not after
     started = time.perf_counter()
-    train, dev = collect(data_dir, reviews or [], redistributable_only=redistributable_only)
+    train, dev = collect(
+        data_dir,
+        reviews or [],
+        redistributable_only=redistributable_only,
+        with_contrast=with_contrast,
+    )
     # The fast tier refits on every row after calibrating; the accurate tier's ensemble is
     # tuned on the held-out rows, so its n-gram models must not have seen them.
     config = config or FitConfig(refit_all=tier == "fast")
