@@ -15,8 +15,11 @@ PYTEST_WORKERS ?= 2
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Bytecode compiled once here: an editable install run with PYTHONDONTWRITEBYTECODE=1 would
+# otherwise recompile every module at each `vigil` start (~0.07 s of a `vigil scan`).
 $(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	$(PIP_INSTALL) -e .
+	$(BIN)/python -m compileall -q src/vigil
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
