@@ -3,10 +3,10 @@
 The labelled sets teach that a post naming women is often sexist, so the models learn the
 topic: "I love women", "women are not stupid" and "saying women are stupid is sexist" get
 flagged (the accurate tier left only a quarter of the negated statements in our own
-functional cases unflagged). These templates, written by the Vigil team and not taken from any dataset or test
-file (a test checks the case files), pair group nouns with kind, neutral, negated and
-counter-speech sentences, all labelled not abusive on every head. No slur or lexicon term is
-in them: the models must keep reading slurs as abuse.
+functional cases unflagged). These templates, written by the Vigil team and not taken from
+any dataset or test file (a test checks the case files), pair group nouns with kind, neutral,
+negated and counter-speech sentences, all labelled not abusive on every head. No slur or
+lexicon term is in them: the models must keep reading slurs as abuse.
 
 They are fitted on, never held out (``Example.synthetic``): calibration and thresholds are
 chosen on real posts only. Opt-in, because they trade recall on real posts for fewer
