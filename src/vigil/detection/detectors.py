@@ -307,6 +307,8 @@ class AccurateDetector(FastDetector):
         if not rows:
             return spans
         k = self._model.heads.index(GBV)
+        # The n-gram half is scored again for these few flagged posts (microseconds each)
+        # rather than carried over from the mixed probabilities, which no longer hold it.
         sub = [texts[i] for i in rows]
         ngram = (self._model.probabilities(sub)[:, k] + self._second.probabilities(sub)[:, k]) / 2
         decided = [
