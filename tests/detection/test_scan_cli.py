@@ -89,7 +89,48 @@ def test_strict_stops_and_leaves_no_output(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "line 2" in result.stderr
     assert not out_file.exists()
-    assert not list(tmp_path.glob(".scan-*"))
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_output_through_a_link_replaces_the_target_and_keeps_the_link(tmp_path: Path) -> None:
+    target = tmp_path / "real.jsonl"
+    target.write_text("old\n", "utf-8")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    src = write_jsonl(tmp_path / "in.jsonl", POSTS[:2])
+    result = runner.invoke(app, ["scan", str(src), "--output", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert [o["id"] for o in parse(target.read_text("utf-8"))] == ["a", "b"]
+
+
+def test_output_to_a_pipe_is_written_in_place(tmp_path: Path) -> None:
+    """A device or a pipe (``--output /dev/null``) must stay what it is: a temporary file
+    renamed over /dev/null once turned it into a regular file for the whole machine."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    src = write_jsonl(tmp_path / "in.jsonl", POSTS[:2])
+    result = runner.invoke(app, ["scan", str(src), "--output", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert [o["id"] for o in parse(received[0].decode("utf-8"))] == ["a", "b"]
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_output_to_a_folder_is_refused(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "in.jsonl", POSTS[:1])
+    result = runner.invoke(app, ["scan", str(src), "--output", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "folder" in result.stderr
+    assert tmp_path.is_dir()
 
 
 def test_csv_input_with_columns_and_csv_output(tmp_path: Path) -> None:

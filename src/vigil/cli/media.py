@@ -16,6 +16,7 @@ import typer
 
 from vigil.cli.context import handles_errors, open_services
 from vigil.errors import InvalidInput, VigilError
+from vigil.outputs import write_output
 from vigil.security.actor import Actor
 
 # The media engine (NumPy, PDQ, cryptography) is imported by the commands that use it, so
@@ -205,9 +206,7 @@ def bank_export(
         data, signature, result = services.hashbanks.export_list(
             Actor.operator(), name, format_name=list_format, issuer=issuer
         )
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    write_output(out, data)
     out.with_name(out.name + ".sig").write_bytes(signature)
     _line(result.model_dump())
 

@@ -13,7 +13,6 @@ import io
 import multiprocessing
 import os
 import sys
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -40,6 +39,7 @@ from vigil.detection.io import (
     to_table_row,
 )
 from vigil.errors import InvalidInput
+from vigil.outputs import is_special, temporary_beside
 from vigil.scale import Engine, make_engine
 
 #: Records per unit of work: one detector batch (amortises numpy calls and hand-offs), small
@@ -188,6 +188,8 @@ def scan(
         raise InvalidInput("--engine must be local or ray", field="--engine")
     if address and engine != "ray":
         raise InvalidInput("--address only applies to --engine ray", field="--address")
+    if output is not None and output.is_dir():
+        raise InvalidInput(f"--output is a folder: {output}; give a file name", field="--output")
     detector = load_detector(tier, model)
     if isinstance(detector, AccurateDetector) and detector.fallback:
         typer.echo("warning: this model has no accurate tier; using the fast tier", err=True)
@@ -209,12 +211,14 @@ def scan(
     errors: list[Malformed] = []
     started = time.perf_counter()
     tmp: Path | None = None
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".scan-", dir=output.parent)
-        os.close(fd)
-        tmp = Path(name)
-    sink: IO[bytes] = tmp.open("wb") if tmp is not None else sys.stdout.buffer
+    sink: IO[bytes]
+    if output is None:
+        sink = sys.stdout.buffer
+    elif is_special(output):  # /dev/null, a pipe: written as it goes
+        sink = output.open("wb")
+    else:
+        output, tmp = temporary_beside(output)
+        sink = tmp.open("wb")
     done = flagged = 0
     try:
         if fmt == "csv":
@@ -241,8 +245,9 @@ def scan(
                 advance(result.records + len(result.malformed))
         sink.flush()
     except BaseException:
-        if tmp is not None:
+        if output is not None:
             sink.close()
+        if tmp is not None:
             tmp.unlink(missing_ok=True)
         raise
     finally:
@@ -250,8 +255,9 @@ def scan(
             stream.close()
         if cluster is not None:
             cluster.close()
-    if tmp is not None and output is not None:
+    if output is not None:
         sink.close()
+    if tmp is not None and output is not None:
         tmp.replace(output)
     seconds = time.perf_counter() - started
     rate = done / seconds if seconds > 0 else 0.0

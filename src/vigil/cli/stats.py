@@ -14,6 +14,7 @@ import typer
 
 from vigil.cli.context import handles_errors, open_services
 from vigil.errors import InvalidInput, NotFound
+from vigil.outputs import write_output
 from vigil.security.actor import Actor
 
 app = typer.Typer(help="Anonymised statistics for partners.", no_args_is_help=True)
@@ -26,12 +27,6 @@ def _period(start: str, end: str) -> tuple[datetime, datetime]:
     except ValueError:
         raise InvalidInput("dates must look like 2026-01-31", field="--from/--to") from None
     return first, last + timedelta(days=1)
-
-
-def _write(out: Path, data: bytes) -> None:
-    tmp = out.with_name(f".{out.name}.part")
-    tmp.write_bytes(data)
-    tmp.replace(out)
 
 
 @app.command("export")
@@ -47,7 +42,7 @@ def export(
     first, last = _period(start, end)
     with open_services() as services:
         data = services.insights.export_package(Actor.operator(), first, last)
-    _write(out, data)
+    write_output(out, data)
     verified = package.verify(data)
     typer.echo(f"{out}: {len(verified.tables)} tables, signed by key {verified.fingerprint}")
 
@@ -85,7 +80,7 @@ def merge(
         blobs.append(file.read_bytes())
     with open_services() as services:
         data = services.insights.merge_packages(Actor.operator(), blobs)
-    _write(out, data)
+    write_output(out, data)
     typer.echo(f"{out}: merged {len(blobs)} packages")
 
 
@@ -100,5 +95,5 @@ def brief(
     first, last = _period(start, end)
     with open_services() as services:
         data = services.insights.brief(Actor.operator(), first, last)
-    _write(out, data)
+    write_output(out, data)
     typer.echo(f"{out}: {len(data)} bytes")

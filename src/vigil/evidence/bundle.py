@@ -31,6 +31,7 @@ from vigil.errors import IntegrityError
 from vigil.evidence import verify_bundle as vb
 from vigil.evidence.custody import Signer, format_time
 from vigil.evidence.report import render_report
+from vigil.outputs import refuse_special
 
 VERIFIER_SOURCE = Path(vb.__file__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -155,6 +156,7 @@ def build_bundle(
     ).encode()
     files[vb.VERIFIER_NAME] = VERIFIER_SOURCE.read_bytes()
 
+    refuse_special(out, "out")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
     try:

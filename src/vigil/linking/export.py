@@ -10,6 +10,7 @@ import networkx as nx
 
 from vigil.errors import InvalidInput
 from vigil.linking.graph import EntityGraph
+from vigil.outputs import write_output
 
 FORMATS = ("graphml", "gexf", "csv")
 
@@ -75,21 +76,9 @@ def to_csv(graph: EntityGraph) -> str:
 
 
 def export_graph(graph: EntityGraph, fmt: str, out: Path) -> None:
-    """Write ``graph`` to ``out`` in ``fmt`` (graphml, gexf or csv); nothing on a bad format."""
-    if fmt not in FORMATS:
-        raise InvalidInput(f"unknown format {fmt!r} (use {', '.join(FORMATS)})", field="format")
-    if fmt == "csv":
-        out.write_text(to_csv(graph), encoding="utf-8")
-        return
-    tmp = out.with_name(f".{out.name}.part")
-    try:
-        if fmt == "graphml":
-            nx.write_graphml(_flat(graph), tmp)
-        else:
-            nx.write_gexf(_flat(graph), tmp)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write ``graph`` to ``out`` in ``fmt`` (graphml, gexf or csv); nothing on a bad format.
+    Atomic for a file; ``/dev/stdout`` or a pipe is written in place (``outputs``)."""
+    write_output(out, export_bytes(graph, fmt))
 
 
 def export_bytes(graph: EntityGraph, fmt: str) -> bytes:

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from vigil import __version__
 from vigil.clock import utcnow
 from vigil.errors import ConfigurationError, IntegrityError, InvalidInput
+from vigil.outputs import refuse_special
 from vigil.settings import VigilSettings
 
 MANIFEST = "vigil-backup.json"
@@ -68,6 +69,7 @@ def _snapshot_database(source: Path, target: Path) -> None:
 
 
 def create_backup(settings: VigilSettings, out: Path, *, include_keys: bool) -> BackupSummary:
+    refuse_special(out, "out")
     database = _sqlite_path(settings)
     if not database.exists():
         raise ConfigurationError("there is no database to back up yet (run `vigil db upgrade`)")
