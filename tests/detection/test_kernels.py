@@ -119,3 +119,27 @@ def test_packed_weights_find_every_kept_bucket() -> None:
         below = int(packed.present[word]) & ((1 << bit) - 1)
         row = int(packed.rank[word]) + bin(below).count("1")
         np.testing.assert_array_equal(packed.rows[row], weights[bucket])
+
+
+def test_packing_from_the_stored_buckets_equals_packing_the_whole_table() -> None:
+    rng = np.random.default_rng(2)
+    weights = np.zeros((1000, 3), dtype=np.float32)
+    stored = np.sort(rng.choice(1000, 120, replace=False)).astype(np.int64)
+    weights[stored] = rng.normal(size=(120, 3)).astype(np.float32)
+    weights[stored[::7]] = 0.0  # stored, but rounded to zero in float16: no row for them
+    whole, fast = PackedWeights.pack(weights), PackedWeights.pack(weights, stored)
+    np.testing.assert_array_equal(fast.present, whole.present)
+    np.testing.assert_array_equal(fast.rank, whole.rank)
+    np.testing.assert_array_equal(fast.rows, whole.rows)
+
+
+def test_a_loaded_model_scores_as_its_whole_table_does() -> None:
+    from vigil.detection.compiled import CompiledScorer
+    from vigil.detection.detectors import default_model_dir
+    from vigil.detection.linear import LinearModel
+
+    model = LinearModel.load(default_model_dir())
+    assert model.stored is not None
+    texts = ["you are a stupid woman", "the bus was late", "", "kamu perempuan bodoh"]
+    scorer = CompiledScorer(model.hasher, model.weights)
+    np.testing.assert_array_equal(model.raw_scores(texts), scorer.scores(texts)[0] + model.bias)

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from vigil.detection.tables import cached_keyed_array
+
 try:  # the C loop (setup.py); each user has a pure Python path for when it is not built
     from vigil.detection import _prefilter_kernel
 except ImportError:  # pragma: no cover - exercised where no extension was built
@@ -41,41 +43,30 @@ class ClassAutomaton:
         keywords: Mapping[tuple[int, ...], int],
         squeeze: bool = False,
         beside: tuple[npt.NDArray[np.int32], npt.NDArray[np.uint32]] | None = None,
+        cache_as: str | None = None,
     ) -> None:
         """``beside``: another automaton over the same classes (a table of next states, state
-        0 first, and the bits of each state) that runs in step: the two become one."""
+        0 first, and the bits of each state) that runs in step: the two become one.
+        ``cache_as``: keep the built tables between runs under this name (``tables``)."""
         if classes.shape != (CODES,):
             raise ValueError("a class for every code point")
         self.classes = classes
         self.squeeze = squeeze
-        width = 1 + max((c for word in keywords for c in word), default=0)
-        children: list[dict[int, int]] = [{}]
-        accept = [0]
-        for word, bits in keywords.items():
-            if not word or not all(0 < c < width for c in word):
-                raise ValueError(f"not a keyword: {word}")
-            node = 0
-            for c in word:
-                node = children[node].setdefault(c, len(children))
-                if node == len(children):
-                    children.append({})
-                    accept.append(0)
-            accept[node] |= bits
-        delta = np.zeros((len(children), width), dtype=np.int32)
-        fail = [0] * len(children)
-        queue = [0]
-        for node in queue:  # breadth first: a node's failure link is shallower
-            if node:
-                delta[node] = delta[fail[node]]
-                accept[node] |= accept[fail[node]]
-            for c, child in children[node].items():
-                fail[child] = int(delta[fail[node], c]) if node else 0
-                delta[node, c] = child
-                queue.append(child)
-        self._delta = delta
-        self._accept = np.array(accept, dtype=np.uint32)
+        if cache_as is None:
+            self._delta, self._accept = _build(keywords, beside)
+            return
+        # Building a few thousand states in Python is ~40 ms of every start; the tables
+        # depend only on the keywords (and ``beside``), which the key holds.
+        key = repr(sorted(keywords.items())).encode()
         if beside is not None:
-            self._delta, self._accept = _product(delta, self._accept, *beside)
+            key += b"|" + beside[0].tobytes() + b"|" + beside[1].tobytes()
+        packed = cached_keyed_array(
+            f"automaton-{cache_as}", key, lambda: _pack(*_build(keywords, beside)), np.int32, 1
+        )
+        try:
+            self._delta, self._accept = _unpack(packed)
+        except ValueError:  # a damaged file: the C loop must never read past the table
+            self._delta, self._accept = _build(keywords, beside)
 
     def masks(
         self, texts: Sequence[str], classes: npt.NDArray[np.uint16] | None = None
@@ -87,6 +78,63 @@ class ClassAutomaton:
         table = self.classes if classes is None else classes
         _prefilter_kernel.masks(list(texts), table, self._delta, self._accept, self.squeeze, out)
         return out
+
+
+def _build(
+    keywords: Mapping[tuple[int, ...], int],
+    beside: tuple[npt.NDArray[np.int32], npt.NDArray[np.uint32]] | None,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint32]]:
+    """The table of next states (state 0 first) and the bits of each state."""
+    width = 1 + max((c for word in keywords for c in word), default=0)
+    children: list[dict[int, int]] = [{}]
+    accept = [0]
+    for word, bits in keywords.items():
+        if not word or not all(0 < c < width for c in word):
+            raise ValueError(f"not a keyword: {word}")
+        node = 0
+        for c in word:
+            node = children[node].setdefault(c, len(children))
+            if node == len(children):
+                children.append({})
+                accept.append(0)
+        accept[node] |= bits
+    delta = np.zeros((len(children), width), dtype=np.int32)
+    fail = [0] * len(children)
+    queue = [0]
+    for node in queue:  # breadth first: a node's failure link is shallower
+        if node:
+            delta[node] = delta[fail[node]]
+            accept[node] |= accept[fail[node]]
+        for c, child in children[node].items():
+            fail[child] = int(delta[fail[node], c]) if node else 0
+            delta[node, c] = child
+            queue.append(child)
+    accept_bits = np.array(accept, dtype=np.uint32)
+    if beside is not None:
+        return _product(delta, accept_bits, *beside)
+    return delta, accept_bits
+
+
+def _pack(delta: npt.NDArray[np.int32], accept: npt.NDArray[np.uint32]) -> npt.NDArray[np.int32]:
+    """One flat array to cache: states and width, the next states, the bits of each state."""
+    shape = np.array(delta.shape, dtype=np.int32)
+    return np.concatenate([shape, delta.ravel(), accept.view(np.int32)])
+
+
+def _unpack(
+    packed: npt.NDArray[np.int32],
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint32]]:
+    """``_pack`` undone, as views (no copy). ValueError for an array that is not one, or
+    whose next states lie outside the table."""
+    if packed.size < 2:
+        raise ValueError("not a packed automaton")
+    states, width = (int(v) for v in packed[:2])
+    if states < 1 or width < 1 or packed.size != 2 + states * (width + 1):
+        raise ValueError("not a packed automaton")
+    delta = packed[2 : 2 + states * width].reshape(states, width)
+    if int(delta.min()) < 0 or int(delta.max()) >= states:
+        raise ValueError("a next state outside the automaton")
+    return delta, packed[2 + states * width :].view(np.uint32)
 
 
 def _product(

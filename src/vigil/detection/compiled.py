@@ -48,9 +48,15 @@ class PackedWeights:
     rows: F32  # the weights of the buckets that have one, in order
 
     @classmethod
-    def pack(cls, weights: F32) -> PackedWeights:
-        kept = np.any(weights != 0, axis=1)
-        kept = np.concatenate([kept, np.zeros(-kept.size % 64, dtype=np.bool_)])
+    def pack(cls, weights: F32, stored: I64 | None = None) -> PackedWeights:
+        """``stored``: the only buckets that can have a weight (a loaded model's), so the
+        whole table (20 MB) need not be read to find them: ~20 ms of every start."""
+        if stored is None:
+            kept = np.any(weights != 0, axis=1)
+            kept = np.concatenate([kept, np.zeros(-kept.size % 64, dtype=np.bool_)])
+        else:
+            kept = np.zeros(weights.shape[0] + (-weights.shape[0] % 64), dtype=np.bool_)
+            kept[stored[np.any(weights[stored] != 0, axis=1)]] = True
         present = np.packbits(kept, bitorder="little").view(np.uint64)
         counts = np.bitwise_count(present).astype(np.int64)
         rank = (np.cumsum(counts) - counts).astype(np.uint32)
@@ -70,10 +76,10 @@ class TopWords:
 class CompiledScorer:
     """One model's weights packed and bound to the kernel with its hasher's settings."""
 
-    def __init__(self, hasher: Hasher, weights: F32) -> None:
+    def __init__(self, hasher: Hasher, weights: F32, stored: I64 | None = None) -> None:
         assert _ngram_kernel is not None
         self.heads = int(weights.shape[1])
-        packed = PackedWeights.pack(weights)
+        packed = PackedWeights.pack(weights, stored)
         chars = np.array(hasher.char_orders, dtype=np.int64)
         self._kernel = _ngram_kernel.Kernel(
             word_table().view(np.uint8),
@@ -90,9 +96,9 @@ class CompiledScorer:
         )
 
     @classmethod
-    def bind(cls, hasher: Hasher, weights: F32) -> CompiledScorer | None:
+    def bind(cls, hasher: Hasher, weights: F32, stored: I64 | None = None) -> CompiledScorer | None:
         """The scorer, or None where the kernel was not built."""
-        return cls(hasher, weights) if compiled_kernel() else None
+        return cls(hasher, weights, stored) if compiled_kernel() else None
 
     def scores(
         self, texts: list[str], explain: int = -1, limit: int = 0

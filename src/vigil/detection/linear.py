@@ -62,6 +62,8 @@ class LinearModel:
         self.explained: str | None = None
         self._top: tuple[list[str], TopWords] | None = None
         self._scorer_bound = False
+        #: The buckets a loaded model's file holds (the others are zero), or None.
+        self.stored: npt.NDArray[np.int64] | None = None
 
     # ---- scoring ------------------------------------------------------------------------
 
@@ -81,7 +83,7 @@ class LinearModel:
     def _compiled(self) -> CompiledScorer | None:
         """The weights bound to the compiled kernel, once (None where it was not built)."""
         if not self._scorer_bound:
-            self._scorer = CompiledScorer.bind(self.hasher, self.weights)
+            self._scorer = CompiledScorer.bind(self.hasher, self.weights, self.stored)
             self._scorer_bound = True
         return self._scorer
 
@@ -196,8 +198,11 @@ class LinearModel:
         hasher = Hasher.from_json(doc["hasher"])
         heads = list(doc["heads"])
         weights = np.zeros((hasher.n_buckets, len(heads)), dtype=np.float32)
-        weights[arrays["index"].astype(np.int64)] = arrays["weights"].astype(np.float32)
-        return cls(
+        stored = arrays["index"].astype(np.int64)
+        if stored.size and (stored.min() < 0 or stored.max() >= hasher.n_buckets):
+            raise ConfigurationError(f"{directory}: bucket index outside the model")
+        weights[stored] = arrays["weights"].astype(np.float32)
+        model = cls(
             heads=heads,
             hasher=hasher,
             weights=weights,
@@ -206,6 +211,8 @@ class LinearModel:
             thresholds=doc.get("thresholds"),
             meta=doc.get("meta", {}),
         )
+        model.stored = stored
+        return model
 
 
 def _positions(batch: list[str], texts: list[str]) -> npt.NDArray[np.int64] | None:

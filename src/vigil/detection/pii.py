@@ -269,7 +269,9 @@ def _hint_automaton() -> automaton.ClassAutomaton:
     words |= {tuple(cls[c] for c in w): _STREET_NAME for w in _STREET_WORDS}
     words |= {(cls["시"],): _KOREAN, (cls["도"],): _KOREAN}
     gaps = [cls[c] for c in " .-()/"]  # what ``_DIGIT_RUN`` allows between digits
-    return automaton.ClassAutomaton(classes, words, beside=_run_automaton(cls["0"], gaps))
+    return automaton.ClassAutomaton(
+        classes, words, beside=_run_automaton(cls["0"], gaps), cache_as="pii_hints"
+    )
 
 
 def _run_automaton(

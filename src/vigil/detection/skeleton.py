@@ -188,7 +188,9 @@ class _Dfa(Generic[K]):
             tuple(cls[ch] for ch in skel): sum(1 << keys.index(k) for k in owners)
             for skel, owners in by_skeleton.items()
         }
-        self._automaton = automaton.ClassAutomaton(classes, words, squeeze=True)
+        self._automaton = automaton.ClassAutomaton(
+            classes, words, squeeze=True, cache_as="skeleton"
+        )
 
     def search(self, texts: Sequence[str], found: dict[K, set[int]]) -> None:
         masks = self._automaton.masks(texts)

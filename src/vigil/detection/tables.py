@@ -8,6 +8,9 @@ build them, so the first run saves them in the user's cache folder
 and later runs read them back in a millisecond or two. Arrays only (``.npy``, never pickle),
 written atomically; a file that is missing, unreadable or not of the expected type and shape,
 or a cache folder that cannot be written, means the table is built as before.
+
+Tables that also depend on data (the prefilters' automata of lexicon terms, ~40 ms to build)
+go through ``cached_keyed_array``, whose file names carry a digest of that data.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ _SOURCES = (
     "langid.py",
     "skeleton.py",
     "pii.py",
+    "automaton.py",
     "tables.py",
 )
 
@@ -69,6 +73,44 @@ def cached_array(
     if path is not None:
         _save(path, table)
     return table
+
+
+def cached_keyed_array(
+    slot: str, key: bytes, build: Callable[[], npt.NDArray[Any]], dtype: Any, ndim: int
+) -> npt.NDArray[Any]:
+    """A table that depends on data as well as on code (an automaton of lexicon terms):
+    saved as ``<slot>-<digest of key>.npy``, so an edited lexicon never reads a stale one.
+    Each slot keeps its ``KEEP_PER_SLOT`` newest files; older ones are removed when a new
+    one is saved."""
+    digest = hashlib.sha256(key).hexdigest()[:24]
+    name = f"{slot}-{digest}"
+    folder = cache_folder()
+    if folder is not None:
+        try:
+            table: npt.NDArray[Any] = np.load(folder / f"{name}.npy", allow_pickle=False)
+            if table.dtype == np.dtype(dtype) and table.ndim == ndim:
+                return table
+        except (OSError, ValueError):
+            pass
+    table = build()
+    if folder is not None:
+        _save(folder / f"{name}.npy", table)
+        _prune_slot(folder, slot, keep=f"{name}.npy")
+    return table
+
+
+#: Files kept per slot of ``cached_keyed_array``: the shipped lexicon's and a few others.
+KEEP_PER_SLOT = 3
+
+
+def _prune_slot(folder: Path, slot: str, keep: str) -> None:
+    try:
+        files = [f for f in folder.glob(f"{slot}-*.npy") if f.name != keep]
+        files.sort(key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in files[KEEP_PER_SLOT - 1 :]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # another run pruning at the same time
 
 
 #: Cache folders of other versions (each edit of a source makes one) kept beside this one.
