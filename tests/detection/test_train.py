@@ -6,8 +6,10 @@ import csv
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from vigil.cli.main import app
@@ -202,3 +204,84 @@ def test_cli_train_epochs_are_checked_before_any_work(tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output
         assert "--epochs" in result.output
         assert not (tmp_path / "m").exists()
+
+
+def test_idf_weights_favour_rare_buckets() -> None:
+    from scipy import sparse
+
+    from vigil.detection.training.fit import idf_weights
+
+    # Bucket 0 is in every row, bucket 1 in one, bucket 2 in none.
+    x = sparse.csr_matrix(np.array([[1.0, 0, 0], [2.0, 3.0, 0], [1.0, 0, 0]]))
+    idf = idf_weights(x)
+    assert idf[0] == 1.0  # log(4/4) + 1
+    assert idf[1] > idf[0]
+    assert idf[2] > idf[1]
+
+
+def test_idf_is_folded_into_the_saved_weights_exactly(tmp_path: Path) -> None:
+    """Scoring multiplies raw counts by the weights: with the idf folded in, the model's raw
+    score must be the fitted regression's decision on idf-scaled features."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from vigil.detection.features import Hasher
+    from vigil.detection.training.fit import _fit_heads, idf_weights
+    from vigil.detection.training.train import collect
+
+    make_edos(tmp_path / "data", 120, seed=8)
+    train, _ = collect(tmp_path / "data", [], redistributable_only=False)
+    hasher = Hasher(12, (2, 3), (1,))
+    texts = [e.text for e in train]
+    config = FitConfig(bits=12, c=2.0, idf=True)
+    weights, bias = _fit_heads(hasher, ["gbv"], train, config)
+    x = hasher.matrix(texts)
+    scaled = x @ sparse.diags(idf_weights(x))
+    y = np.array([e.labels["gbv"] for e in train])
+    clf = LogisticRegression(C=2.0, solver="liblinear", class_weight="balanced").fit(scaled, y)
+    folded = np.asarray(x @ weights[:, 0]).ravel() + bias[0]
+    assert np.allclose(folded, clf.decision_function(scaled), atol=1e-4)
+    plain, _ = _fit_heads(hasher, ["gbv"], train, FitConfig(bits=12, c=2.0, idf=False))
+    assert not np.allclose(plain, weights)
+
+
+def test_cross_fitted_thresholds_use_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With folds, each row is scored by a model that never saw it, and the thresholds and
+    calibration come from all of those scores, not from the 15 % held-out share."""
+    from vigil.detection.training import fit
+    from vigil.detection.training.train import collect
+
+    make_edos(tmp_path / "data", 200, seed=6)
+    train, _ = collect(tmp_path / "data", [], redistributable_only=False)
+    seen: list[int] = []
+    original = fit._calibration
+
+    def spy(z: Any, cal: Any, *rest: Any) -> Any:
+        seen.append(len(cal))
+        assert not np.any(np.all(z == 0, axis=1))  # every row was scored
+        return original(z, cal, *rest)
+
+    monkeypatch.setattr(fit, "_calibration", spy)
+    model = fit.fit_linear(train, FitConfig(bits=12, keep=1000, refit_all=True, folds=4))
+    held_out = fit.fit_linear(train, FitConfig(bits=12, keep=1000, refit_all=True))
+    assert seen == [len(train), int(len(train) * fit.CALIBRATION_SHARE)]
+    # Fitted on every row either way: the same weights, calibrated differently.
+    np.testing.assert_array_equal(model.weights, held_out.weights)
+    assert not np.array_equal(model.calibration, held_out.calibration)
+
+
+def test_the_fast_tier_trains_on_idf_weights_with_out_of_fold_thresholds(tmp_path: Path) -> None:
+    make_edos(tmp_path / "data", 160, seed=9)
+    out = tmp_path / "model"
+    train_model(tmp_path / "data", out, seed=2)
+    config = json.loads((out / "model.json").read_text("utf-8"))["meta"]["config"]
+    assert config["idf"] is True and config["folds"] == 5 and config["refit_all"] is True
+    card = (out / "MODEL_CARD.md").read_text("utf-8")
+    assert "idf-weighted counts" in card and "out-of-fold scores" in card
+    accurate = tmp_path / "accurate"
+    train_model(tmp_path / "data", accurate, tier="accurate", seed=2, transformer=False)
+    config = json.loads((accurate / "model.json").read_text("utf-8"))["meta"]["config"]
+    assert config["idf"] is False and config["refit_all"] is False
+    assert "15 % of the training data held out" in (accurate / "MODEL_CARD.md").read_text("utf-8")

@@ -42,13 +42,16 @@ def transformer_lines(t: dict[str, Any] | None) -> list[str]:
 
 
 def write_card(path: Path, meta: dict[str, Any], thresholds: dict[str, dict[str, float]]) -> None:
+    config = meta.get("config", {})
+    folds = int(config.get("folds", 0)) if config.get("refit_all") else 0
     lines = [
         "# Model card: Vigil text classifier",
         "",
         f"Tier: **{meta.get('tier')}** — hashed character and word n-grams (orders in "
         "`model.json`), one "
         "logistic regression per head (`gbv`, `sexist_abuse`, `threat`, `sexual_harassment`, "
-        "`lgbtqia_hate`), Platt-calibrated, thresholds per language; lexicons and the PII "
+        f"`lgbtqia_hate`){' on idf-weighted counts' if config.get('idf') else ''}, "
+        "Platt-calibrated, thresholds per language; lexicons and the PII "
         "detector add `sextortion`, `ncii` and `doxxing`. Written by `vigil train` "
         f"(seed {meta.get('seed')}, {meta.get('n_train')} training examples, "
         f"{meta.get('train_seconds', '?')} s).",
@@ -74,8 +77,14 @@ def write_card(path: Path, meta: dict[str, Any], thresholds: dict[str, dict[str,
         lines.append(f"| {name} | {meta.get('licenses', {}).get(name, '?')} | {ok} |")
     lines += [
         "",
-        "Calibration and thresholds come from 15 % of the training data held out from fitting; "
-        "the scores below are on the datasets' dev splits, which the model never saw.",
+        (
+            f"Calibration and thresholds come from out-of-fold scores of every training row "
+            f"({folds} folds), and the model is then fitted on all of them; "
+            if folds > 1
+            else "Calibration and thresholds come from 15 % of the training data held out "
+            "from fitting; "
+        )
+        + "the scores below are on the datasets' dev splits, which the model never saw.",
         "",
         "## Dev scores (positive class = the dataset's gender label; prediction = the "
         "`sexist_abuse` flag of the full detector, lexicons included)",

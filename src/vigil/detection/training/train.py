@@ -30,6 +30,12 @@ from vigil.errors import InvalidInput
 log = logging.getLogger(__name__)
 
 TIERS = ("fast", "accurate")
+#: A model trained for the fast tier fits idf-weighted counts and chooses its thresholds on
+#: out-of-fold scores of every row (``fit.idf_weights``, ``fit._fit_cross``). The accurate
+#: tier's n-gram models keep plain counts and the held-out share, on which its ensemble is
+#: tuned: there idf changed no set's average precision measurably and moved the Korean
+#: threshold (docs/model-card.md).
+CROSS_FOLDS = 5
 #: The accurate tier's second model: wider n-grams, more buckets, weaker regularisation.
 ACCURATE_CONFIG = {
     "bits": 20,
@@ -135,7 +141,8 @@ def train_model(
     )
     # The fast tier refits on every row after calibrating; the accurate tier's ensemble is
     # tuned on the held-out rows, so its n-gram models must not have seen them.
-    config = config or FitConfig(refit_all=tier == "fast")
+    fast = tier == "fast"
+    config = config or FitConfig(refit_all=fast, folds=CROSS_FOLDS if fast else 0, idf=fast)
     config.seed = seed
     if tier == "accurate":
         config.refit_all = False
