@@ -255,6 +255,8 @@ def scan(
             stream.close()
         if cluster is not None:
             cluster.close()
+    if tmp is not None:
+        os.fsync(sink.fileno())  # on disk before it takes the destination's name
     if output is not None:
         sink.close()
     if tmp is not None and output is not None:
