@@ -61,7 +61,7 @@ class ClassAutomaton:
         if beside is not None:
             key += b"|" + beside[0].tobytes() + b"|" + beside[1].tobytes()
         packed = cached_keyed_array(
-            f"automaton-{cache_as}", key, lambda: _pack(*_build(keywords, beside)), np.int32, 1
+            f"automaton-{cache_as}", key, lambda: _pack(*_build(keywords, beside)), np.int32
         )
         try:
             self._delta, self._accept = _unpack(packed)

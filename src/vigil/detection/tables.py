@@ -76,25 +76,17 @@ def cached_array(
 
 
 def cached_keyed_array(
-    slot: str, key: bytes, build: Callable[[], npt.NDArray[Any]], dtype: Any, ndim: int
+    slot: str, key: bytes, build: Callable[[], npt.NDArray[Any]], dtype: Any
 ) -> npt.NDArray[Any]:
-    """A table that depends on data as well as on code (an automaton of lexicon terms):
-    saved as ``<slot>-<digest of key>.npy``, so an edited lexicon never reads a stale one.
-    Each slot keeps its ``KEEP_PER_SLOT`` newest files; older ones are removed when a new
-    one is saved."""
-    digest = hashlib.sha256(key).hexdigest()[:24]
-    name = f"{slot}-{digest}"
+    """A 1-D table that depends on data as well as on code (an automaton of lexicon terms):
+    ``cached_array`` under ``<slot>-<digest of key>``, so an edited lexicon never reads a
+    stale one. Each slot keeps its ``KEEP_PER_SLOT`` newest files; older ones are removed
+    when a new one is saved."""
+    name = f"{slot}-{hashlib.sha256(key).hexdigest()[:24]}"
     folder = cache_folder()
-    if folder is not None:
-        try:
-            table: npt.NDArray[Any] = np.load(folder / f"{name}.npy", allow_pickle=False)
-            if table.dtype == np.dtype(dtype) and table.ndim == ndim:
-                return table
-        except (OSError, ValueError):
-            pass
-    table = build()
-    if folder is not None:
-        _save(folder / f"{name}.npy", table)
+    new = folder is not None and not (folder / f"{name}.npy").is_file()
+    table = cached_array(name, build, dtype, None)
+    if folder is not None and new:
         _prune_slot(folder, slot, keep=f"{name}.npy")
     return table
 
